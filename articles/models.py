@@ -1,0 +1,367 @@
+"""The archive's data model: sources, people (with aliases), tags, articles and claims.
+
+Rules that must always hold live in the database as constraints, so neither an
+import, the admin nor a raw SQL session can break them.
+"""
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Now
+from django.urls import reverse
+
+from articles.search import SEARCH_CONFIG, article_search_vector
+from articles.text import body_sha256, normalise_body, split_paragraphs
+
+SLUG_MAX_LENGTH = 120
+
+
+class SlugManager(models.Manager):
+    """Looks rows up by slug, so fixtures can refer to them without database ids."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class SlugNaturalKeyMixin:
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class TimeStampedModel(models.Model):
+    # Database defaults, so rows written by bulk inserts and fixtures get them too.
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A check constraint that keeps ``field`` within ``choices``."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: scraped texts often say only "last month"."""
+
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+
+
+def date_precision_constraint(date_field: str, precision_field: str, name: str) -> models.CheckConstraint:
+    """A date and its precision come together, and unknown parts are stored as 1.
+
+    A month-precise date is stored as the 1st of that month, a year-precise one
+    as 1 January, so sorting and range filters treat all dates alike.
+    """
+    return models.CheckConstraint(
+        condition=(
+            Q(**{f"{date_field}__isnull": True, precision_field: ""})
+            | Q(**{f"{date_field}__isnull": False, precision_field: DatePrecision.DAY})
+            | Q(**{f"{date_field}__isnull": False, precision_field: DatePrecision.MONTH, f"{date_field}__day": 1})
+            | Q(
+                **{
+                    f"{date_field}__isnull": False,
+                    precision_field: DatePrecision.YEAR,
+                    f"{date_field}__day": 1,
+                    f"{date_field}__month": 1,
+                }
+            )
+        ),
+        name=name,
+    )
+
+
+class SourceKind(models.TextChoices):
+    NEWS_OUTLET = "news_outlet", "news outlet"
+    WIRE_AGENCY = "wire_agency", "wire agency"
+    THINK_TANK = "think_tank", "think tank"
+    NGO = "ngo", "NGO"
+    GOVERNMENT = "government", "government body"
+    BLOG = "blog", "blog"
+    OTHER = "other", "other"
+
+
+class AliasKind(models.TextChoices):
+    SPELLING = "spelling", "spelling variant"
+    TRANSLITERATION = "transliteration", "transliteration"
+    OTHER_NAME = "other_name", "former or other name"
+
+
+class TagKind(models.TextChoices):
+    TOPIC = "topic", "topic"
+    PLACE = "place", "place"
+    EVENT = "event", "event"
+    ORGANISATION = "organisation", "organisation"
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+    RETRACTED = "retracted", "retracted"
+
+
+class ClaimRating(models.TextChoices):
+    UNVERIFIED = "unverified", "unverified"
+    SUPPORTED = "supported", "supported"
+    DISPUTED = "disputed", "disputed"
+    MISLEADING = "misleading", "misleading"
+    FALSE = "false", "false"
+
+
+class Source(SlugNaturalKeyMixin, TimeStampedModel):
+    """A publication or organisation: where an article appeared, or who made a claim."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.NEWS_OUTLET)
+    homepage = models.URLField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
+    description = models.TextField(blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            choices_constraint("kind", SourceKind, "source_kind_valid"),
+            models.CheckConstraint(condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"), name="source_country_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(SlugNaturalKeyMixin, TimeStampedModel):
+    """Someone who writes, is mentioned, or makes claims."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    description = models.CharField(
+        max_length=300, blank=True, help_text='Short role, e.g. "Chairman of A Just Russia—For Truth".'
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonAliasManager(models.Manager):
+    def get_by_natural_key(self, name: str) -> "PersonAlias":
+        return self.get(name=name)
+
+
+class PersonAlias(TimeStampedModel):
+    """Another way of writing a person's name: a spelling variant or a transliteration."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AliasKind.choices, default=AliasKind.SPELLING)
+
+    objects = PersonAliasManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "person aliases"
+        constraints = [
+            # One spelling points at one person, whatever its case.
+            models.UniqueConstraint(Lower("name"), name="person_alias_name_unique"),
+            choices_constraint("kind", AliasKind, "person_alias_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="person_alias_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.person.name}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+    natural_key.dependencies = ["articles.person"]
+
+
+class Tag(SlugNaturalKeyMixin, TimeStampedModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    kind = models.CharField(max_length=20, choices=TagKind.choices, default=TagKind.TOPIC)
+    description = models.TextField(blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [choices_constraint("kind", TagKind, "tag_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str) -> "Article":
+        return self.get(slug=slug)
+
+    def published(self) -> "ArticleQuerySet":
+        """Articles readers may see."""
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def search(self, query: str) -> "ArticleQuerySet":
+        """Articles matching ``query`` (web-search syntax), best first.
+
+        A blank query matches nothing. The match and the rank both use the
+        stored, GIN-indexed vector; nothing is computed per row at query time.
+        """
+        if not query or not query.strip():
+            return self.none()
+        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            self.filter(search_vector=search_query)
+            .annotate(rank=SearchRank(F("search_vector"), search_query))
+            .order_by("-rank", "-published_on", "-pk")
+        )
+
+
+class Article(SlugNaturalKeyMixin, TimeStampedModel):
+    title = models.CharField(max_length=500)
+    title_is_editorial = models.BooleanField(
+        default=False, help_text="The headline was written by the archive because the source text had none."
+    )
+    # Two reports may share a headline; the import then suffixes the slug with the body digest.
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    authors = models.ManyToManyField(Person, blank=True, related_name="authored_articles")
+    published_on = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    published_note = models.TextField(blank=True, help_text="How the publication date was established.")
+    url = models.URLField(max_length=2000, blank=True, help_text="Where the article was originally published.")
+    summary = models.TextField(blank=True)
+    body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
+    language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag, e.g. en or pt-BR.")
+    status = models.CharField(max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    people = models.ManyToManyField(Person, blank=True, related_name="articles", verbose_name="people mentioned")
+    body_sha256 = models.CharField("SHA-256 of the body", max_length=64, editable=False)
+    archived_at = models.DateTimeField(db_default=Now(), help_text="When the archive captured this text.")
+    search_vector = models.GeneratedField(
+        expression=article_search_vector(), output_field=SearchVectorField(), db_persist=True
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "-pk"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="article_search_vector_gin"),
+            models.Index(fields=["status", "-published_on"], name="article_status_published"),
+            GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="article_title_trgm"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["body_sha256"], name="article_body_unique"),
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="article_url_unique"),
+            choices_constraint("status", ArticleStatus, "article_status_valid"),
+            date_precision_constraint("published_on", "published_precision", "article_published_precision"),
+            models.CheckConstraint(condition=Q(body_sha256__regex=r"^[0-9a-f]{64}$"), name="article_sha256_hex"),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+            models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
+            models.CheckConstraint(
+                condition=Q(language__regex=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"), name="article_language_bcp47"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The digest is derived from the body; keep the two from drifting apart.
+        self.body = normalise_body(self.body)
+        self.body_sha256 = body_sha256(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:article_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return split_paragraphs(self.body)
+
+
+class Claim(SlugNaturalKeyMixin, TimeStampedModel):
+    """A statement someone made, the articles that report it, and how it holds up."""
+
+    statement = models.TextField(help_text="The claim in the archive's own neutral words.")
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    quote = models.TextField(blank=True, help_text="The claimant's words verbatim, where a text quotes them.")
+    claimant_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    claimant_source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    claimed_on = models.DateField(null=True, blank=True)
+    claimed_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    articles = models.ManyToManyField(Article, through="ClaimReport", related_name="claims")
+    rating = models.CharField(max_length=12, choices=ClaimRating.choices, default=ClaimRating.UNVERIFIED)
+    rating_note = models.TextField(blank=True, help_text="The editor's reasons for the rating.")
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claimant_person__isnull=False) | Q(claimant_source__isnull=False),
+                name="claim_has_claimant",
+            ),
+            choices_constraint("rating", ClaimRating, "claim_rating_valid"),
+            date_precision_constraint("claimed_on", "claimed_precision", "claim_claimed_precision"),
+            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    @property
+    def claimant(self) -> str:
+        names = [str(c) for c in (self.claimant_person, self.claimant_source) if c is not None]
+        return ", ".join(names)
+
+
+class ClaimReportManager(models.Manager):
+    def get_by_natural_key(self, claim_slug: str, article_slug: str) -> "ClaimReport":
+        return self.get(claim__slug=claim_slug, article__slug=article_slug)
+
+
+class ClaimReport(models.Model):
+    """That an article reports a claim, and in which of its paragraphs (counting from 1)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reports")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claim_reports")
+    paragraph = models.PositiveIntegerField(help_text="Paragraph number in the article, counting from 1.")
+
+    objects = ClaimReportManager()
+
+    class Meta:
+        ordering = ["claim", "article"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "article"], name="claim_report_unique"),
+            models.CheckConstraint(condition=Q(paragraph__gte=1), name="claim_report_paragraph_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim} — {self.article}, ¶{self.paragraph}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return self.claim.natural_key() + self.article.natural_key()
+
+    natural_key.dependencies = ["articles.claim", "articles.article"]
+
+    @property
+    def paragraph_text(self) -> str:
+        paragraphs = self.article.paragraphs
+        return paragraphs[self.paragraph - 1] if self.paragraph <= len(paragraphs) else ""
