@@ -120,6 +120,9 @@ if DATABASE_URL is None:
     DATABASE_URL = embedded_database_url(Path(env("EMBEDDED_PGDATA", str(BASE_DIR / ".pgdata"))))
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
+# Lets two test runs share one server without dropping each other's test database.
+if test_database_name := env("DJANGO_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": test_database_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
