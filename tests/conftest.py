@@ -1,5 +1,15 @@
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Pages are tested with production's static storage: hashed names from a real collectstatic."""
+    static_root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=static_root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield static_root
 
 
 @pytest.fixture

@@ -1,0 +1,140 @@
+"""Database rules hold whatever writes the rows: constraints are tested against PostgreSQL."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from articles.models import Article, ArticleStatus, Claim, ClaimReport, DatePrecision, PersonAlias
+from articles.text import body_sha256
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    ClaimReportFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    SourceFactory,
+    TagFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(write) -> bool:
+    """True when the database refuses ``write`` with an integrity error."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("factory", [SourceFactory, PersonFactory, TagFactory, ArticleFactory, ClaimFactory])
+def test_slugs_are_unique(factory):
+    factory(slug="same")
+    assert refused(lambda: factory(slug="same"))
+
+
+def test_alias_is_unique_whatever_its_case():
+    PersonAliasFactory(name="Valentina Cupik")
+    assert refused(lambda: PersonAliasFactory(name="valentina cupik"))
+
+
+def test_alias_cannot_be_blank():
+    assert refused(lambda: PersonAliasFactory(name=""))
+
+
+def test_the_same_body_is_never_stored_twice():
+    ArticleFactory(body="One text.\n\nTwo paragraphs.")
+    assert refused(lambda: ArticleFactory(body="One   text.\nTwo paragraphs.  "))
+
+
+def test_article_url_is_unique_when_present():
+    ArticleFactory(url="https://example.org/a")
+    assert refused(lambda: ArticleFactory(url="https://example.org/a"))
+    ArticleFactory(url="")
+    ArticleFactory(url="")  # many articles may have no known URL
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "allowed"),
+    [
+        (datetime.date(2022, 10, 18), DatePrecision.DAY, True),
+        (datetime.date(2022, 10, 1), DatePrecision.MONTH, True),
+        (datetime.date(2022, 10, 18), DatePrecision.MONTH, False),
+        (datetime.date(2023, 1, 1), DatePrecision.YEAR, True),
+        (datetime.date(2023, 3, 1), DatePrecision.YEAR, False),
+        (datetime.date(2023, 3, 1), "", False),
+        (None, DatePrecision.DAY, False),
+        (None, "", True),
+    ],
+)
+def test_publication_date_agrees_with_its_precision(day, precision, allowed):
+    write = lambda: ArticleFactory(published_on=day, published_precision=precision)  # noqa: E731
+    assert refused(write) is not allowed
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("status", "deleted"),
+        ("language", "English"),
+        ("title", ""),
+        ("body_sha256", "not-a-digest"),
+    ],
+)
+def test_article_check_constraints(field, value):
+    article = ArticleFactory()
+    assert refused(lambda: Article.objects.filter(pk=article.pk).update(**{field: value}))
+
+
+def test_enumerations_are_checked_by_the_database():
+    assert refused(lambda: SourceFactory(kind="tabloid"))
+    assert refused(lambda: TagFactory(kind="mood"))
+    assert refused(lambda: SourceFactory(country="us"))
+    assert refused(lambda: ClaimFactory(rating="baseless"))
+
+
+def test_a_claim_needs_a_claimant():
+    assert refused(lambda: ClaimFactory(claimant_person=None, claimant_source=None))
+    assert not refused(lambda: ClaimFactory(claimant_person=None, claimant_source=SourceFactory()))
+
+
+def test_a_claim_is_reported_once_per_article_in_a_real_paragraph():
+    report = ClaimReportFactory(paragraph=2)
+    assert refused(lambda: ClaimReport.objects.create(claim=report.claim, article=report.article, paragraph=1))
+    assert refused(lambda: ClaimReportFactory(paragraph=0))
+
+
+def test_save_keeps_the_digest_in_step_with_the_body():
+    article = ArticleFactory(body="First  paragraph.\r\nSecond paragraph.")
+    assert article.body == "First paragraph.\n\nSecond paragraph."
+    assert article.body_sha256 == body_sha256(article.body)
+    assert article.paragraphs == ["First paragraph.", "Second paragraph."]
+
+
+def test_published_excludes_drafts_and_retractions():
+    published = ArticleFactory(status=ArticleStatus.PUBLISHED)
+    ArticleFactory(status=ArticleStatus.DRAFT)
+    ArticleFactory(status=ArticleStatus.RETRACTED)
+    assert list(Article.objects.published()) == [published]
+
+
+def test_claim_report_quotes_its_paragraph():
+    article = ArticleFactory(body="Opening.\n\nThe claim sits here.")
+    report = ClaimReportFactory(article=article, paragraph=2)
+    assert report.paragraph_text == "The claim sits here."
+
+
+def test_string_forms_are_readable():
+    person = PersonFactory(name="Valentina Chupik")
+    alias = PersonAlias.objects.create(person=person, name="Valentina Cupik")
+    claim = Claim.objects.create(statement="Police intimidate migrants.", slug="c", claimant_person=person)
+    assert str(person) == "Valentina Chupik"
+    assert str(alias) == "Valentina Cupik → Valentina Chupik"
+    assert str(claim) == "Police intimidate migrants."
+    assert claim.claimant == "Valentina Chupik"
+    assert str(SourceFactory(name="Newsweek")) == "Newsweek"
+    assert str(TagFactory(name="Conscription")) == "Conscription"
+    assert str(ArticleFactory(title="A headline")) == "A headline"

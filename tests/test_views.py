@@ -1,0 +1,57 @@
+"""The public pages the foundation serves: the home page and the article page."""
+
+import pytest
+
+from articles.models import ArticleStatus
+from tests.factories import ArticleFactory, PersonFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_only_published_articles(client):
+    ArticleFactory(title="Visible report", status=ArticleStatus.PUBLISHED)
+    ArticleFactory(title="Unfinished draft", status=ArticleStatus.DRAFT)
+    ArticleFactory(title="Withdrawn story", status=ArticleStatus.RETRACTED)
+    page = client.get("/").content.decode()
+    assert "Visible report" in page
+    assert "Unfinished draft" not in page
+    assert "Withdrawn story" not in page
+
+
+def test_article_page_shows_paragraphs_with_anchors(client):
+    article = ArticleFactory(
+        title="Migrants pressed to enlist",
+        body="First paragraph.\n\nSecond paragraph.",
+        source=SourceFactory(name="Newsweek"),
+    )
+    article.authors.add(PersonFactory(name="Aila Slisco"))
+    response = client.get(article.get_absolute_url())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<p id="p1">First paragraph.</p>' in page
+    assert '<p id="p2">Second paragraph.</p>' in page
+    assert "Newsweek" in page
+    assert "Aila Slisco" in page
+    assert f'rel="canonical" href="http://testserver{article.get_absolute_url()}"' in page
+
+
+def test_article_text_is_escaped(client):
+    article = ArticleFactory(title="<script>alert(1)</script>", body="<img src=x onerror=alert(1)>")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize("status", [ArticleStatus.DRAFT, ArticleStatus.RETRACTED])
+def test_unpublished_articles_are_not_found(client, status):
+    article = ArticleFactory(status=status)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 404
+    assert "There is no published page at this address." in response.content.decode()
+
+
+def test_a_wrong_slug_redirects_permanently_to_the_canonical_url(client):
+    article = ArticleFactory(slug="the-right-slug")
+    response = client.get(f"/articles/{article.pk}/an-outdated-slug/")
+    assert response.status_code == 301
+    assert response["Location"] == article.get_absolute_url()
