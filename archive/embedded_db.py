@@ -12,16 +12,15 @@ pruned before a new process joins, so a crash never leaves the server unstopped.
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import os
 import signal
+import sys
 from pathlib import Path
 
 import psutil
 import psycopg
 from psycopg import sql
-
-logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "archive"
 
@@ -33,10 +32,8 @@ def _install_sigterm_exit() -> None:
     their own signals and exit cleanly by themselves.
     """
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-        try:
-            signal.signal(signal.SIGTERM, lambda signum, frame: exit(128 + signum))
-        except ValueError:  # not the main thread: leave signals alone
-            pass
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _prune_dead_holders(pgdata: Path) -> None:
@@ -67,4 +64,3 @@ def embedded_database_url(pgdata: Path) -> str:
     _install_sigterm_exit()
     _create_database(server.get_uri(), DATABASE_NAME)
     return server.get_uri(DATABASE_NAME)
-

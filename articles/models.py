@@ -128,7 +128,9 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
         ordering = ["name"]
         constraints = [
             choices_constraint("kind", SourceKind, "source_kind_valid"),
-            models.CheckConstraint(condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"), name="source_country_iso"),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"), name="source_country_iso"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -297,12 +299,8 @@ class Claim(SlugNaturalKeyMixin, TimeStampedModel):
     statement = models.TextField(help_text="The claim in the archive's own neutral words.")
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     quote = models.TextField(blank=True, help_text="The claimant's words verbatim, where a text quotes them.")
-    claimant_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
-    )
-    claimant_source = models.ForeignKey(
-        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
-    )
+    claimant_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    claimant_source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
     claimed_on = models.DateField(null=True, blank=True)
     claimed_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     articles = models.ManyToManyField(Article, through="ClaimReport", related_name="claims")

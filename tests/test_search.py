@@ -11,7 +11,7 @@ from tests.factories import ArticleFactory
 pytestmark = pytest.mark.django_db
 
 GENERATED_ARTICLES = 3000
-SYLLABLES = "ka lo mi ne ru sa to vi ze bra dor fen gul hap jir".split()
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "bra", "dor", "fen", "gul", "hap", "jir"]
 
 
 def test_vector_is_generated_with_weights():
