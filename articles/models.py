@@ -17,6 +17,13 @@ from articles.text import body_sha256, normalise_body, split_paragraphs
 SLUG_MAX_LENGTH = 120
 
 
+class URLField(models.URLField):
+    """A URL field whose forms take a URL typed without a scheme as https (Django 6.0's default)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class SlugManager(models.Manager):
     """Looks rows up by slug, so fixtures can refer to them without database ids."""
 
@@ -118,7 +125,7 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.NEWS_OUTLET)
-    homepage = models.URLField(blank=True)
+    homepage = URLField(blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
     description = models.TextField(blank=True)
 
@@ -241,7 +248,7 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
     published_on = models.DateField(null=True, blank=True)
     published_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     published_note = models.TextField(blank=True, help_text="How the publication date was established.")
-    url = models.URLField(max_length=2000, blank=True, help_text="Where the article was originally published.")
+    url = URLField(max_length=2000, blank=True, help_text="Where the article was originally published.")
     summary = models.TextField(blank=True)
     body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag, e.g. en or pt-BR.")
