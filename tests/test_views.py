@@ -1,5 +1,7 @@
 """The public pages the foundation serves: the home page and the article page."""
 
+import datetime
+
 import pytest
 
 from articles.models import ArticleStatus
@@ -55,3 +57,16 @@ def test_a_wrong_slug_redirects_permanently_to_the_canonical_url(client):
     response = client.get(f"/articles/{article.pk}/an-outdated-slug/")
     assert response.status_code == 301
     assert response["Location"] == article.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "shown"),
+    [
+        (datetime.date(2022, 10, 18), "day", '<time datetime="2022-10-18">18 October 2022</time>'),
+        (datetime.date(2022, 10, 1), "month", '<time datetime="2022-10">October 2022</time>'),
+        (datetime.date(2023, 1, 1), "year", '<time datetime="2023">2023</time>'),
+    ],
+)
+def test_dates_are_shown_at_their_precision(client, day, precision, shown):
+    article = ArticleFactory(published_on=day, published_precision=precision)
+    assert shown in client.get(article.get_absolute_url()).content.decode()
