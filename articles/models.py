@@ -133,6 +133,8 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        # The import matches names case-insensitively.
+        indexes = [models.Index(Lower("name"), name="source_name_lower")]
         constraints = [
             choices_constraint("kind", SourceKind, "source_kind_valid"),
             models.CheckConstraint(
@@ -158,6 +160,7 @@ class Person(SlugNaturalKeyMixin, TimeStampedModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [models.Index(Lower("name"), name="person_name_lower")]
 
     def __str__(self) -> str:
         return self.name
@@ -206,6 +209,7 @@ class Tag(SlugNaturalKeyMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(Lower("name"), name="tag_name_lower")]
         constraints = [choices_constraint("kind", TagKind, "tag_kind_valid")]
 
     def __str__(self) -> str:

@@ -1,0 +1,329 @@
+"""Operations that write to the archive.
+
+``articles_import`` streams articles out of files (see articles.importing) and
+stores them in batches: one transaction, a handful of lookups and one bulk
+insert per table for each batch. A batch the database refuses (a constraint
+violated by a concurrent import, say) is retried article by article, so one bad
+article costs only itself. Either way an article goes in whole (its row, its
+links and any source, people and tags created for it) or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DataError, IntegrityError, models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from articles.importing import ArticleInput, ImportFailure, iter_inputs
+from articles.models import SLUG_MAX_LENGTH, Article, ArticleStatus, Person, PersonAlias, Source, Tag
+from articles.text import body_sha256, slug_for
+
+logger = logging.getLogger(__name__)
+
+# Slugs that clash get "-" plus this many hex digits of a digest appended.
+SLUG_DIGEST_LENGTH = 8
+SLUG_BASE_MAX_LENGTH = SLUG_MAX_LENGTH - len("-") - SLUG_DIGEST_LENGTH
+# What slug_for returns for text with nothing to transliterate (e.g. "Путин").
+FALLBACK_SLUG = slug_for("", SLUG_MAX_LENGTH)
+
+# Errors that concern the rows of one batch; anything else (a lost connection) ends the import.
+ROW_ERRORS = (IntegrityError, DataError)
+
+ErrorHandler = Callable[[ImportFailure], None]
+ProgressHandler = Callable[["ImportResult"], None]
+
+
+@dataclass
+class ImportResult:
+    """Running totals of an import; ``elapsed`` is in seconds."""
+
+    imported: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return self.imported + self.duplicates + self.failed
+
+    @property
+    def rate(self) -> float:
+        """Articles stored per second."""
+        return self.imported / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An article read from a file, with the digest of its (already normalised) body."""
+
+    article: ArticleInput
+    sha256: str
+
+
+@dataclass
+class _BatchOutcome:
+    imported: int = 0
+    duplicates: int = 0
+    failures: list[ImportFailure] = field(default_factory=list)
+
+
+def articles_import(
+    *,
+    paths: Iterable[str | os.PathLike[str]],
+    status: str = ArticleStatus.PUBLISHED,
+    batch_size: int | None = None,
+    on_error: ErrorHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> ImportResult:
+    """Import every article in ``paths`` (``.txt``/``.jsonl`` files or folders, recursively).
+
+    Articles already in the archive (same non-empty URL or same normalised body),
+    including ones seen earlier in the same run, are counted as duplicates and
+    skipped, so importing the same files again adds nothing. Unreadable or
+    invalid input is passed to ``on_error`` and counted as failed; the rest
+    still goes in. ``on_progress`` receives the running totals after each batch
+    of ``batch_size`` articles (default: settings.ARCHIVE_IMPORT_BATCH_SIZE).
+    """
+    if status not in ArticleStatus.values:
+        raise ValueError(f"unknown article status {status!r}")
+    batch_size = batch_size or settings.ARCHIVE_IMPORT_BATCH_SIZE
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    started = time.monotonic()
+    result = ImportResult()
+
+    def report(failure: ImportFailure) -> None:
+        result.failed += 1
+        if on_error is not None:
+            on_error(failure)
+
+    def flush(batch: list[_Pending]) -> None:
+        outcome = _batch_import(batch, status=status)
+        result.imported += outcome.imported
+        result.duplicates += outcome.duplicates
+        for failure in outcome.failures:
+            report(failure)
+        result.elapsed = time.monotonic() - started
+        if on_progress is not None:
+            on_progress(result)
+
+    batch: list[_Pending] = []
+    for item in iter_inputs(paths):
+        if isinstance(item, ImportFailure):
+            report(item)
+            continue
+        batch.append(_Pending(article=item, sha256=body_sha256(item.body)))
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _batch_import(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
+    """Store a batch in one transaction, or else article by article."""
+    try:
+        return _batch_write(batch, status=status)
+    except ROW_ERRORS as error:
+        logger.info("batch of %d refused (%s); retrying article by article", len(batch), error)
+    outcome = _BatchOutcome()
+    for pending in batch:
+        try:
+            single = _batch_write([pending], status=status)
+        except ROW_ERRORS as error:
+            outcome.failures.append(ImportFailure(pending.article.path, pending.article.line, _database_reason(error)))
+        else:
+            outcome.imported += single.imported
+            outcome.duplicates += single.duplicates
+    return outcome
+
+
+def _database_reason(error: Exception) -> str:
+    # PostgreSQL's first line says what was wrong; the rest is DETAIL/CONTEXT.
+    message = str(error).strip().splitlines()
+    return f"not stored: {message[0] if message else type(error).__name__}"
+
+
+def _batch_write(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
+    with transaction.atomic():
+        fresh, duplicates = _duplicates_drop(batch)
+        outcome = _BatchOutcome(imported=len(fresh), duplicates=duplicates)
+        if not fresh:
+            return outcome
+        inputs = [pending.article for pending in fresh]
+        sources = _named_resolve(Source, [a.source for a in inputs if a.source])
+        tags = _named_resolve(Tag, [name for a in inputs for name in a.tags])
+        people = _people_resolve([name for a in inputs for name in (*a.authors, *a.people)])
+        slugs = _article_slugs(fresh)
+        articles = Article.objects.bulk_create(
+            [
+                Article(
+                    title=a.article.title,
+                    slug=slug,
+                    source=sources[a.article.source.lower()] if a.article.source else None,
+                    published_on=a.article.published_on,
+                    published_precision=a.article.published_precision,
+                    url=a.article.url,
+                    summary=a.article.summary,
+                    # bulk_create skips Article.save(), which would normalise and hash; the reader normalised.
+                    body=a.article.body,
+                    body_sha256=a.sha256,
+                    language=a.article.language,
+                    status=status,
+                )
+                for a, slug in zip(fresh, slugs, strict=True)
+            ]
+        )
+        _links_create(Article.authors, articles, [[people[n.lower()] for n in a.authors] for a in inputs])
+        _links_create(Article.people, articles, [[people[n.lower()] for n in a.people] for a in inputs])
+        _links_create(Article.tags, articles, [[tags[n.lower()] for n in a.tags] for a in inputs])
+    return outcome
+
+
+def _duplicates_drop(batch: Sequence[_Pending]) -> tuple[list[_Pending], int]:
+    """The articles of ``batch`` not yet archived nor repeated earlier in it, and how many were dropped."""
+    digests = {pending.sha256 for pending in batch}
+    urls = {pending.article.url for pending in batch if pending.article.url}
+    known_digests: set[str] = set()
+    known_urls: set[str] = set()
+    # "url <> ''" repeats the partial unique index's condition: PostgreSQL proves it from an
+    # IN list of at most 100 values only, and would scan the whole table for a full batch.
+    existing = Article.objects.filter(Q(body_sha256__in=digests) | (Q(url__in=urls) & ~Q(url="")))
+    for digest, url in existing.order_by().values_list("body_sha256", "url"):
+        known_digests.add(digest)
+        known_urls.add(url)
+    fresh = []
+    for pending in batch:
+        url = pending.article.url
+        if pending.sha256 in known_digests or (url and url in known_urls):
+            continue
+        known_digests.add(pending.sha256)
+        if url:
+            known_urls.add(url)
+        fresh.append(pending)
+    return fresh, len(batch) - len(fresh)
+
+
+def _spellings(names: Iterable[str]) -> dict[str, str]:
+    """Names keyed by their lowercase form; the first spelling met is the one a new row gets.
+
+    str.lower() agrees with PostgreSQL's lower() except in a few exotic scripts.
+    """
+    spellings: dict[str, str] = {}
+    for name in names:
+        spellings.setdefault(name.lower(), name)
+    return spellings
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SLUG_DIGEST_LENGTH]
+
+
+def _entity_slug(name: str) -> str:
+    """The slug for a new source, tag or person; names that do not transliterate get a digest suffix.
+
+    Without the suffix every Cyrillic or Chinese name would become "untitled"
+    and, since sources and tags are matched by slug, all of them one row.
+    """
+    slug = slug_for(name, SLUG_MAX_LENGTH)
+    if slug == FALLBACK_SLUG:
+        slug = f"{slug_for(name, SLUG_BASE_MAX_LENGTH)}-{_digest(name.lower())}"
+    return slug
+
+
+def _named_resolve(model: type[Source] | type[Tag], names: Sequence[str]) -> dict[str, Source | Tag]:
+    """Map each name (lowercased) to its row, found by name (any case) or slug, else created.
+
+    Two queries at most: one lookup and one bulk insert of the missing rows.
+    """
+    if not names:
+        return {}
+    spellings = _spellings(names)
+    slugs = {key: _entity_slug(name) for key, name in spellings.items()}
+    by_name: dict[str, models.Model] = {}
+    by_slug: dict[str, models.Model] = {}
+    existing = (
+        model.objects.annotate(lower_name=Lower("name"))
+        .filter(Q(lower_name__in=spellings) | Q(slug__in=slugs.values()))
+        .order_by("pk")
+    )
+    for row in existing:
+        by_name.setdefault(row.lower_name, row)
+        by_slug[row.slug] = row
+    resolved = {}
+    new: dict[str, models.Model] = {}
+    for key, name in spellings.items():
+        slug = slugs[key]
+        row = by_name.get(key) or by_slug.get(slug) or new.get(slug)
+        if row is None:
+            row = new[slug] = model(name=name, slug=slug)
+        resolved[key] = row
+    model.objects.bulk_create(new.values())
+    return resolved
+
+
+def _people_resolve(names: Sequence[str]) -> dict[str, Person]:
+    """Map each name (lowercased) to a person found by name or alias (any case), else created."""
+    if not names:
+        return {}
+    spellings = _spellings(names)
+    resolved: dict[str, Person] = {}
+    for person in Person.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=spellings).order_by("pk"):
+        resolved.setdefault(person.lower_name, person)
+    missing = spellings.keys() - resolved.keys()
+    if missing:
+        aliases = PersonAlias.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=missing)
+        for alias in aliases.select_related("person").order_by():
+            resolved[alias.lower_name] = alias.person
+    missing = [key for key in spellings if key not in resolved]
+    if missing:
+        # People are never matched by slug (two John Smiths are two people), so a clash gets a suffix.
+        wanted = {key: _entity_slug(spellings[key]) for key in missing}
+        taken = set(Person.objects.filter(slug__in=wanted.values()).order_by().values_list("slug", flat=True))
+        new = []
+        for key in missing:
+            slug = wanted[key]
+            if slug in taken:
+                slug = f"{slug_for(spellings[key], SLUG_BASE_MAX_LENGTH)}-{_digest(key)}"
+            taken.add(slug)
+            resolved[key] = Person(name=spellings[key], slug=slug)
+            new.append(resolved[key])
+        Person.objects.bulk_create(new)
+    return resolved
+
+
+def _article_slugs(batch: Sequence[_Pending]) -> list[str]:
+    """A unique slug per article: the title's, or with the body digest appended if taken."""
+    bases = [slug_for(pending.article.title, SLUG_BASE_MAX_LENGTH) for pending in batch]
+    taken = set(Article.objects.filter(slug__in=bases).order_by().values_list("slug", flat=True))
+    slugs = []
+    for pending, base in zip(batch, bases, strict=True):
+        slug = f"{base}-{pending.sha256[:SLUG_DIGEST_LENGTH]}" if base in taken else base
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _links_create(relation, articles: Sequence[Article], targets: Sequence[Sequence[models.Model]]) -> None:
+    """Bulk-insert the many-to-many rows linking each article to its targets (deduplicated)."""
+    through = relation.through
+    source_field = relation.field.m2m_field_name()
+    target_field = relation.field.m2m_reverse_field_name()
+    rows = [
+        through(**{f"{source_field}_id": article.pk, f"{target_field}_id": pk})
+        for article, related in zip(articles, targets, strict=True)
+        # Two names may lead to the same row (a name and its alias).
+        for pk in dict.fromkeys(row.pk for row in related)
+    ]
+    if rows:
+        through.objects.bulk_create(rows)

@@ -1,0 +1,515 @@
+"""The import_articles command: reading .txt/.jsonl, deduplication, bad input, atomicity."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES
+from articles.management.commands import import_articles
+from articles.models import Article, ArticleStatus, DatePrecision, Person, Source, Tag
+from articles.text import body_sha256, normalise_body
+from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, SourceFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = re.compile(
+    r"Imported (?P<imported>\d+) articles?, (?P<duplicates>\d+) duplicates? skipped, (?P<failed>\d+) failed "
+    r"\(in \d+\.\d s, \d+ articles/s\)"
+)
+
+
+@dataclass
+class Run:
+    stdout: str
+    stderr: str
+    error: CommandError | None
+
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        """(imported, duplicates, failed) from the one summary line."""
+        lines = self.stdout.splitlines()
+        assert len(lines) == 1, self.stdout
+        match = SUMMARY.fullmatch(lines[0])
+        assert match, lines[0]
+        return int(match["imported"]), int(match["duplicates"]), int(match["failed"])
+
+    @property
+    def messages(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if not line.startswith("…")]
+
+
+def run_import(*paths, **options) -> Run:
+    stdout, stderr = StringIO(), StringIO()
+    try:
+        call_command("import_articles", *map(str, paths), stdout=stdout, stderr=stderr, **options)
+    except CommandError as error:
+        return Run(stdout.getvalue(), stderr.getvalue(), error)
+    return Run(stdout.getvalue(), stderr.getvalue(), None)
+
+
+def write_jsonl(path: Path, *records) -> Path:
+    """One line per record: dicts and lists are dumped as JSON, str/bytes written as they are."""
+    with path.open("wb") as file:
+        for record in records:
+            if isinstance(record, str):
+                record = record.encode()
+            elif not isinstance(record, bytes):
+                record = json.dumps(record).encode()
+            file.write(record + b"\n")
+    return path
+
+
+def article(n: int, **fields) -> dict:
+    return {"title": f"Story {n}", "body": f"Body of story {n}.\nIts second paragraph.", **fields}
+
+
+# --- reading ---
+
+
+def test_txt_file_gives_headline_and_paragraphs(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_text("\n\n  Rockets   hit Kyiv \nFirst paragraph.\n\nSecond   paragraph.\nThird paragraph.\n")
+
+    run = run_import(path)
+
+    assert run.error is None and run.stderr == ""
+    assert run.totals == (1, 0, 0)
+    stored = Article.objects.get()
+    assert stored.title == "Rockets hit Kyiv"
+    assert stored.paragraphs == ["First paragraph.", "Second paragraph.", "Third paragraph."]
+    assert stored.body_sha256 == body_sha256(normalise_body(stored.body))
+    assert stored.slug == "rockets-hit-kyiv"
+    assert stored.status == ArticleStatus.PUBLISHED
+    assert (stored.published_on, stored.published_precision, stored.language) == (None, "", "en")
+    assert stored.source is None
+    assert stored.search_vector  # the generated column is filled by bulk inserts too
+
+
+def test_txt_file_with_bom_and_windows_line_breaks(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfHeadline\r\nLine one\r\nLine two\r\n")
+
+    assert run_import(path).totals == (1, 0, 0)
+    stored = Article.objects.get()
+    assert stored.title == "Headline"
+    assert stored.paragraphs == ["Line one", "Line two"]
+
+
+def test_jsonl_with_all_fields(tmp_path):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(
+            1,
+            source="Reuters",
+            authors=["Jane Doe", "John Roe"],
+            published="2023-05-17",
+            url="https://example.org/1",
+            summary="  A summary.  ",
+            language="uk",
+            tags=["War", "Energy"],
+            people=["Vladimir Putin"],
+        ),
+        article(2, source="reuters", published="2023-05", tags=["war"], authors=["jane doe"]),
+        article(3, published="2023"),
+        article(4, published=None, source=None, tags=None),
+    )
+
+    run = run_import(path)
+
+    assert run.error is None and run.stderr == ""
+    assert run.totals == (4, 0, 0)
+    first = Article.objects.get(title="Story 1")
+    assert first.source.name == "Reuters" and first.source.slug == "reuters"
+    assert sorted(first.authors.values_list("name", flat=True)) == ["Jane Doe", "John Roe"]
+    assert sorted(first.tags.values_list("name", flat=True)) == ["Energy", "War"]
+    assert list(first.people.values_list("name", flat=True)) == ["Vladimir Putin"]
+    assert (first.published_on, first.published_precision) == (date(2023, 5, 17), DatePrecision.DAY)
+    assert (first.url, first.summary, first.language) == ("https://example.org/1", "A summary.", "uk")
+    second = Article.objects.get(title="Story 2")
+    assert (second.published_on, second.published_precision) == (date(2023, 5, 1), DatePrecision.MONTH)
+    assert second.source == first.source
+    assert list(second.tags.all()) == list(first.tags.filter(name="War"))
+    assert list(second.authors.values_list("name", flat=True)) == ["Jane Doe"]
+    third = Article.objects.get(title="Story 3")
+    assert (third.published_on, third.published_precision) == (date(2023, 1, 1), DatePrecision.YEAR)
+    fourth = Article.objects.get(title="Story 4")
+    assert (fourth.published_on, fourth.published_precision, fourth.source) == (None, "", None)
+    # Names repeated in another case are the same rows.
+    assert (Source.objects.count(), Tag.objects.count(), Person.objects.count()) == (1, 2, 3)
+    assert Tag.objects.get(name="Energy").slug == "energy"
+
+
+def test_jsonl_file_with_bom_and_blank_lines(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps(article(1)).encode() + b"\r\n\n  \n" + json.dumps(article(2)).encode()
+    )
+
+    run = run_import(path)
+
+    assert run.error is None and run.stderr == ""
+    assert run.totals == (2, 0, 0)
+
+
+def test_existing_source_and_tag_found_by_name_or_slug(tmp_path):
+    source = SourceFactory(name="BBC News", slug="bbc")
+    tag = TagFactory(name="Ukraine war", slug="ukraine-war")
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1, source="bbc NEWS", tags=["Ukraine-War!"]))
+
+    assert run_import(path).totals == (1, 0, 0)
+
+    stored = Article.objects.get()
+    assert stored.source == source
+    assert list(stored.tags.all()) == [tag]
+    assert (Source.objects.count(), Tag.objects.count()) == (1, 1)
+
+
+def test_person_found_by_alias_or_name_in_any_case(tmp_path):
+    person = PersonFactory(name="Volodymyr Zelenskyy")
+    PersonAliasFactory(person=person, name="Zelensky")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, authors=["volodymyr zelenskyy"], people=["ZELENSKY", "Volodymyr Zelenskyy"]),
+    )
+
+    assert run_import(path).totals == (1, 0, 0)
+
+    stored = Article.objects.get()
+    assert list(stored.people.all()) == [person]  # the name and its alias are one link
+    assert list(stored.authors.all()) == [person]
+    assert Person.objects.count() == 1
+
+
+def test_new_people_whose_slug_is_taken_get_a_suffix(tmp_path):
+    PersonFactory(name="J. Smith", slug="john-smith")
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1, authors=["John Smith"]))
+
+    assert run_import(path).totals == (1, 0, 0)
+
+    new = Person.objects.get(name="John Smith")
+    assert re.fullmatch(r"john-smith-[0-9a-f]{8}", new.slug)
+
+
+def test_names_without_latin_letters_are_not_merged(tmp_path):
+    """slug_for makes every Cyrillic name "untitled"; tags matched by slug must not collapse into one."""
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1, tags=["Россия", "Украина"], people=["Путин", "Зеленский"]))
+
+    assert run_import(path).totals == (1, 0, 0)
+    second = write_jsonl(tmp_path / "more.jsonl", article(2, tags=["россия"]))
+    assert run_import(second).totals == (1, 0, 0)
+
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Россия", "Украина"]
+    assert Tag.objects.values("slug").distinct().count() == 2
+    assert Person.objects.count() == 2
+    assert list(Article.objects.get(title="Story 2").tags.values_list("name", flat=True)) == ["Россия"]
+
+
+def test_status_draft(tmp_path):
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1), article(2))
+
+    assert run_import(path, status="draft").totals == (2, 0, 0)
+
+    assert set(Article.objects.values_list("status", flat=True)) == {ArticleStatus.DRAFT}
+
+
+def test_folders_are_searched_recursively_and_other_files_skipped(tmp_path):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "top.txt").write_text("Top\nBody top.")
+    (tmp_path / "sub" / "LOUD.TXT").write_text("Loud\nBody loud.")
+    write_jsonl(tmp_path / "sub" / "deeper" / "feed.jsonl", article(1), article(2))
+    (tmp_path / "sub" / "notes.md").write_text("# not an article")
+    (tmp_path / "sub" / "deeper" / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xff")
+
+    run = run_import(tmp_path)
+
+    assert run.error is None and run.stderr == ""
+    assert run.totals == (4, 0, 0)
+    assert set(Article.objects.values_list("title", flat=True)) == {"Top", "Loud", "Story 1", "Story 2"}
+
+
+# --- duplicates ---
+
+
+def test_second_run_adds_nothing(tmp_path):
+    (tmp_path / "a.txt").write_text("Alpha\nBody alpha.")
+    write_jsonl(tmp_path / "feed.jsonl", article(1, source="S", tags=["T"], authors=["A"], url="https://e.org/1"))
+    assert run_import(tmp_path).totals == (2, 0, 0)
+    rows = (Article.objects.count(), Source.objects.count(), Tag.objects.count(), Person.objects.count())
+
+    again = run_import(tmp_path)
+
+    assert again.error is None
+    assert again.totals == (0, 2, 0)
+    assert (Article.objects.count(), Source.objects.count(), Tag.objects.count(), Person.objects.count()) == rows
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_duplicates_within_one_run(tmp_path, batch_size):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        {"title": "First", "body": "Same words here.", "url": "https://e.org/a"},
+        {"title": "Same URL", "body": "Different words.", "url": "https://e.org/a"},
+        {"title": "Same body", "body": "  Same   words\there.\n\n"},
+        {"title": "Other", "body": "Other words."},
+    )
+
+    assert run_import(path, batch_size=batch_size).totals == (2, 2, 0)
+    assert set(Article.objects.values_list("title", flat=True)) == {"First", "Other"}
+
+
+def test_duplicates_across_runs(tmp_path):
+    ArticleFactory(title="Saved by hand", body="Written\n\nin the admin.")
+    write_jsonl(tmp_path / "one.jsonl", {"title": "First", "body": "Original text.", "url": "https://e.org/a"})
+    assert run_import(tmp_path / "one.jsonl").totals == (1, 0, 0)
+    write_jsonl(
+        tmp_path / "two.jsonl",
+        {"title": "Updated", "body": "Edited text.", "url": "https://e.org/a"},
+        {"title": "Reformatted", "body": "Original\u00a0 text.\r\n"},
+        {"title": "Hand copy", "body": "Written\nin   the admin."},
+    )
+
+    assert run_import(tmp_path / "two.jsonl").totals == (0, 3, 0)
+    assert Article.objects.count() == 2
+
+
+# --- bad input ---
+
+
+def test_bad_files_are_reported_and_the_rest_imported(tmp_path):
+    (tmp_path / "good.txt").write_text("Good\nGood body.")
+    (tmp_path / "latin1.txt").write_bytes("Headline\nCaf\xe9 society".encode("latin-1"))
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text(" \n\n\t\n")
+    (tmp_path / "headline_only.txt").write_text("Just a headline\n\n")
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    (tmp_path / "nul.txt").write_text("Headline\nBody with a \x00 in it.")
+    (tmp_path / "long_title.txt").write_text("x" * 501 + "\nBody.")
+
+    run = run_import(tmp_path)
+
+    assert isinstance(run.error, CommandError)
+    assert run.totals == (1, 0, 7)
+    assert sorted(run.messages) == sorted(
+        [
+            f"{tmp_path / 'latin1.txt'}: not valid UTF-8 (invalid continuation byte at byte 12)",
+            f"{tmp_path / 'empty.txt'}: empty file",
+            f"{tmp_path / 'blank.txt'}: empty file",
+            f"{tmp_path / 'headline_only.txt'}: body is missing or blank",
+            f"{tmp_path / 'empty.jsonl'}: empty file",
+            f"{tmp_path / 'nul.txt'}: body contains a NUL character or an unpaired surrogate",
+            f"{tmp_path / 'long_title.txt'}: title longer than 500 characters",
+        ]
+    )
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
+
+
+def test_bad_jsonl_lines_are_reported_with_line_numbers(tmp_path):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1),
+        "{not json",
+        "[1, 2]",
+        '"just a string"',
+        article(90, published="2023-02-30"),
+        article(91, published="last week"),
+        {"body": "No title."},
+        {"title": "   ", "body": "Blank title."},
+        {"title": "No body", "body": " \n "},
+        article(92, tags="war"),
+        {"title": 5, "body": "Numeric title."},
+        article(93, authors=["Fine", 3]),
+        b'{"title": "Caf\xe9", "body": "Latin-1."}',
+        "",
+        article(94, language="English"),
+        article(95, url="not a url"),
+        article(96, title=""),
+        '{"title": "Lone \\ud800 surrogate", "body": "Body."}',
+        article(2),
+    )
+
+    run = run_import(path)
+
+    assert isinstance(run.error, CommandError)
+    assert run.totals == (2, 0, 16)
+    assert run.messages == [
+        f"{path}:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"{path}:3: expected a JSON object, got an array",
+        f"{path}:4: expected a JSON object, got a string",
+        f"{path}:5: published is not a date (YYYY-MM-DD, YYYY-MM or YYYY): '2023-02-30'",
+        f"{path}:6: published is not a date (YYYY-MM-DD, YYYY-MM or YYYY): 'last week'",
+        f"{path}:7: title is missing or blank",
+        f"{path}:8: title is missing or blank",
+        f"{path}:9: body is missing or blank",
+        f"{path}:10: tags must be a list of names, not a string",
+        f"{path}:11: title must be a string, not a number",
+        f"{path}:12: authors[1] must be a string, not a number",
+        f"{path}:13: not valid UTF-8 (invalid continuation byte at byte 14)",
+        f"{path}:15: language is not a BCP 47 tag such as en or pt-BR: 'English'",
+        f"{path}:16: url is not a valid URL: 'not a url'",
+        f"{path}:17: title is missing or blank",
+        f"{path}:18: title contains a NUL character or an unpaired surrogate",
+    ]
+    assert set(Article.objects.values_list("title", flat=True)) == {"Story 1", "Story 2"}
+
+
+def test_every_problem_of_a_record_is_reported(tmp_path):
+    path = write_jsonl(tmp_path / "feed.jsonl", {"body": 7, "people": {"a": 1}})
+
+    run = run_import(path)
+
+    assert run.messages == [
+        f"{path}:1: title is missing or blank; body must be a string, not a number; "
+        "people must be a list of names, not an object"
+    ]
+
+
+def test_overlong_line_is_reported_without_loading_it(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as file:
+        file.write(json.dumps(article(1)).encode() + b"\n")
+        file.write(b'{"title": "Huge", "body": "' + b"a" * MAX_LINE_BYTES + b'"}\n')
+        file.write(json.dumps(article(2)).encode() + b"\n")
+
+    run = run_import(path)
+
+    assert run.messages == [f"{path}:2: line longer than 10 MB"]
+    assert run.totals == (2, 0, 1)
+
+
+def test_overlong_first_line_after_a_bom(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"x" * (MAX_LINE_BYTES - 1) + b"\n" + json.dumps(article(1)).encode())
+
+    run = run_import(path)
+
+    assert run.messages == [f"{path}:1: line longer than 10 MB"]
+    assert run.totals == (1, 0, 1)
+
+
+def test_overlarge_txt_file_is_reported(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"Headline\n" + b"a" * MAX_TXT_FILE_BYTES)
+
+    assert run_import(path).messages == [f"{path}: file larger than 10 MB"]
+
+
+def test_unknown_extension_named_explicitly_fails(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("Headline\nBody.")
+    good = write_jsonl(tmp_path / "feed.jsonl", article(1))
+
+    run = run_import(notes, good, tmp_path / "missing.txt")
+
+    assert isinstance(run.error, CommandError)
+    assert run.totals == (1, 0, 2)
+    assert run.messages == [
+        f"{notes}: unsupported file type (expected .txt or .jsonl)",
+        f"{tmp_path / 'missing.txt'}: no such file or directory",
+    ]
+
+
+# --- all or nothing ---
+
+
+def test_article_with_an_invalid_related_name_leaves_nothing_behind(tmp_path):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, source="Fresh Source", authors=["New Person"], tags=["t" * 201]),
+        article(2),
+    )
+
+    run = run_import(path)
+
+    assert run.messages == [f"{path}:1: tags: name longer than 200 characters: {'t' * 40!r}…"]
+    assert list(Article.objects.values_list("title", flat=True)) == ["Story 2"]
+    assert (Source.objects.count(), Person.objects.count(), Tag.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_article_the_database_refuses_leaves_nothing_behind(tmp_path, batch_size):
+    """A rule only the database knows (here a test-only CHECK, rolled back with the test) refuses one tag.
+
+    The batch is retried article by article: the other articles go in, and the
+    refused one leaves no article, link, source, person or tag behind.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE articles_tag ADD CONSTRAINT test_no_forbidden_tag CHECK (name <> 'Forbidden')")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, source="Shared", tags=["Allowed"]),
+        article(2, source="Only Here", authors=["Only Here Person"], tags=["Allowed", "Forbidden"]),
+        article(3, source="Shared", tags=["Allowed"], people=["Someone"]),
+    )
+
+    run = run_import(path, batch_size=batch_size)
+
+    assert isinstance(run.error, CommandError)
+    assert run.totals == (2, 0, 1)
+    assert len(run.messages) == 1
+    assert run.messages[0].startswith(f'{path}:2: not stored: new row for relation "articles_tag" violates check')
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 1", "Story 3"]
+    assert list(Source.objects.values_list("name", flat=True)) == ["Shared"]
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Allowed"]
+    assert list(Person.objects.values_list("name", flat=True)) == ["Someone"]
+    assert Article.tags.through.objects.count() == 2
+
+
+# --- slugs, summary, progress ---
+
+
+def test_slug_collision_gets_the_body_digest(tmp_path):
+    ArticleFactory(title="Taken", slug="taken")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        {"title": "Taken", "body": "Body one."},
+        {"title": "Twice", "body": "Body two."},
+        {"title": "twice!", "body": "Body three."},
+        {"title": "A very long headline " * 20, "body": "Body four."},
+    )
+
+    assert run_import(path).totals == (4, 0, 0)
+
+    def slug(body: str) -> str:
+        return Article.objects.get(body=body).slug
+
+    assert slug("Body one.") == f"taken-{body_sha256('Body one.')[:8]}"
+    assert slug("Body two.") == "twice"
+    assert slug("Body three.") == f"twice-{body_sha256('Body three.')[:8]}"
+    assert len(slug("Body four.")) <= 120 - len("-12345678")
+    assert slug("Body four.").startswith("a-very-long-headline-a-very-long")
+
+
+def test_summary_line_and_exit_status(tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", article(1), article(1), article(2))
+    ok = run_import(good)
+    assert ok.error is None
+    assert ok.totals == (2, 1, 0)
+    assert ok.stdout.startswith("Imported 2 articles, 1 duplicate skipped, 0 failed (in ")
+
+    bad = write_jsonl(tmp_path / "bad.jsonl", "oops")
+    failed = run_import(bad)
+    assert isinstance(failed.error, CommandError)
+    assert failed.totals == (0, 0, 1)
+    assert str(failed.error) == "1 input could not be imported; see the messages above."
+
+
+def test_progress_is_shown_on_stderr_unless_quiet(tmp_path, monkeypatch):
+    monkeypatch.setattr(import_articles, "PROGRESS_INTERVAL_SECONDS", 0)
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1), article(2), article(3))
+
+    loud = run_import(path, batch_size=1)
+    progress = [line for line in loud.stderr.splitlines() if line.startswith("…")]
+    assert progress[-1].startswith("… 3 read: 3 imported, 0 duplicates, 0 failed (")
+    assert len(progress) == 3
+
+    quiet = run_import(path, batch_size=1, verbosity=0)
+    assert quiet.stderr == ""
+    assert quiet.totals == (0, 3, 0)
