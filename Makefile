@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# Browser tests drive Debian's Chromium through Playwright; no browser is ever downloaded.
+export CHROMIUM_PATH ?= /usr/bin/chromium
 
 .PHONY: install run test lint format lock seed clean-db
 
@@ -27,8 +29,15 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn archive.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
-test: install
+test: install $(CHROMIUM_PATH)
 	$(BIN)/pytest
+
+$(CHROMIUM_PATH):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Debian's Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)."; exit 1; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
