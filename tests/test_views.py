@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.template.loader import render_to_string
 
 from articles.models import ArticleStatus
 from tests.factories import ArticleFactory, PersonFactory, SourceFactory
@@ -70,3 +71,14 @@ def test_a_wrong_slug_redirects_permanently_to_the_canonical_url(client):
 def test_dates_are_shown_at_their_precision(client, day, precision, shown):
     article = ArticleFactory(published_on=day, published_precision=precision)
     assert shown in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("template", "heading"),
+    [("400.html", "Bad request"), ("403.html", "Forbidden"), ("404.html", "Not found"), ("500.html", "Server error")],
+)
+def test_error_pages_use_the_site_design(template, heading):
+    page = render_to_string(template)
+    assert f"<title>{heading} — News archive</title>" in page
+    assert f"<h1>{heading}</h1>" in page
+    assert 'href="#main"' in page  # the base template's skip link
