@@ -145,6 +145,9 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:source_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
 
 class Person(SlugNaturalKeyMixin, TimeStampedModel):
     """Someone who writes, is mentioned, or makes claims."""
@@ -164,6 +167,9 @@ class Person(SlugNaturalKeyMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:person_detail", kwargs={"pk": self.pk, "slug": self.slug})
 
 
 class PersonAliasManager(models.Manager):
@@ -215,6 +221,9 @@ class Tag(SlugNaturalKeyMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
 
 class ArticleQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug: str) -> "Article":
@@ -224,20 +233,32 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see."""
         return self.filter(status=ArticleStatus.PUBLISHED)
 
-    def search(self, query: str) -> "ArticleQuerySet":
+    def search(self, query: str, *, aliases: bool = True) -> "ArticleQuerySet":
         """Articles matching ``query`` (web-search syntax), best first.
 
-        A blank query matches nothing. The match and the rank both use the
-        stored, GIN-indexed vector; nothing is computed per row at query time.
+        Annotates ``rank`` and ``alias_match`` (True for an article found only
+        because it is linked to a person the query names by an alias). With
+        ``aliases=False`` only the text is searched. A blank query matches
+        nothing. The match and the rank both use the stored, GIN-indexed vector.
         """
         if not query or not query.strip():
             return self.none()
         search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         return (
             self.filter(search_vector=search_query)
-            .annotate(rank=SearchRank(F("search_vector"), search_query))
+            .annotate(rank=SearchRank(F("search_vector"), search_query), alias_match=models.Value(False))
             .order_by("-rank", "-published_on", "-pk")
         )
+
+    def sorted_by(self, sort: str) -> "ArticleQuerySet":
+        """Order by ``relevance`` (needs ``search()`` first), ``newest`` or ``oldest``; ties broken by id."""
+        from articles.search import SORT_NEWEST, SORT_OLDEST
+
+        if sort == SORT_NEWEST:
+            return self.order_by(F("published_on").desc(nulls_last=True), "-pk")
+        if sort == SORT_OLDEST:
+            return self.order_by(F("published_on").asc(nulls_last=True), "pk")
+        return self.order_by("-rank", F("published_on").desc(nulls_last=True), "-pk")
 
 
 class Article(SlugNaturalKeyMixin, TimeStampedModel):
@@ -334,6 +355,9 @@ class Claim(SlugNaturalKeyMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.statement
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:claim_detail", kwargs={"pk": self.pk, "slug": self.slug})
 
     @property
     def claimant(self) -> str:

@@ -1,0 +1,1 @@
+"""Public pages, one module per family: pages (home, article), search, browse (sources, people, tags, claims)."""
