@@ -5,13 +5,13 @@ import, the admin nor a raw SQL session can break them.
 """
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Now
 from django.urls import reverse
 
-from articles.search import SEARCH_CONFIG, article_search_vector
+from articles.search import ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
 
 SLUG_MAX_LENGTH = 120
@@ -119,6 +119,87 @@ class ClaimRating(models.TextChoices):
     FALSE = "false", "false"
 
 
+# --- Reading sources, people, tags and claims: counts only ever include published articles -------
+
+
+class SubqueryCount(models.Subquery):
+    """How many rows a correlated subquery returns: 0, never NULL, when it returns none."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = models.IntegerField()
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_article_counts(self) -> "SourceQuerySet":
+        """Annotate ``article_count`` (its published articles) and ``claim_count`` (its claims readers can see)."""
+        articles = Article.objects.published().filter(source=OuterRef("pk"))
+        claims = Claim.objects.reported().filter(claimant_source=OuterRef("pk"))
+        return self.annotate(
+            article_count=SubqueryCount(articles.order_by().values("pk")),
+            claim_count=SubqueryCount(claims.order_by().values("pk")),
+        )
+
+
+class PersonQuerySet(models.QuerySet):
+    def with_article_counts(self) -> "PersonQuerySet":
+        """Annotate ``article_count`` (published articles mentioning them or by them, each counted once)
+        and ``claim_count`` (their claims readers can see).
+
+        Counted as "mentioned" plus "authored but not mentioned": two index lookups per
+        person, where an OR across both relations would scan every article for each person.
+        """
+        published = Q(article__status=ArticleStatus.PUBLISHED)
+        mentions = Article.people.through.objects.filter(published, person_id=OuterRef("pk"))
+        also_mentioned = Article.people.through.objects.filter(
+            article_id=OuterRef("article_id"), person_id=OuterRef("person_id")
+        )
+        authored_only = Article.authors.through.objects.filter(
+            published, ~Exists(also_mentioned), person_id=OuterRef("pk")
+        )
+        claims = Claim.objects.reported().filter(claimant_person=OuterRef("pk"))
+        return self.annotate(
+            article_count=SubqueryCount(mentions.values("pk")) + SubqueryCount(authored_only.values("pk")),
+            claim_count=SubqueryCount(claims.order_by().values("pk")),
+        )
+
+
+class TagQuerySet(models.QuerySet):
+    def with_article_counts(self) -> "TagQuerySet":
+        """Annotate ``article_count``: the published articles with this tag."""
+        tagged = Article.tags.through.objects.filter(tag_id=OuterRef("pk"), article__status=ArticleStatus.PUBLISHED)
+        return self.annotate(article_count=SubqueryCount(tagged.values("pk")))
+
+
+class ClaimQuerySet(models.QuerySet):
+    def reported(self) -> "ClaimQuerySet":
+        """Claims at least one published article reports: the only claims readers see."""
+        return self.filter(
+            Exists(ClaimReport.objects.filter(claim=OuterRef("pk"), article__status=ArticleStatus.PUBLISHED))
+        )
+
+    def with_reports(self) -> "ClaimQuerySet":
+        """Annotate ``report_count`` (published articles reporting the claim) and when it was first reported.
+
+        ``first_reported_on`` and ``first_reported_precision`` come from the earliest dated
+        published report; on the same stored date the more precise one wins (a day-precise
+        1 January 2023 says more than "2023"). Undated reports are not considered.
+        """
+        reports = ClaimReport.objects.filter(claim=OuterRef("pk"), article__status=ArticleStatus.PUBLISHED)
+        precision_order = models.Case(
+            models.When(article__published_precision=DatePrecision.DAY, then=0),
+            models.When(article__published_precision=DatePrecision.MONTH, then=1),
+            default=2,
+        )
+        earliest = reports.filter(article__published_on__isnull=False).order_by(
+            "article__published_on", precision_order, "article_id"
+        )
+        return self.annotate(
+            report_count=SubqueryCount(reports.order_by().values("pk")),
+            first_reported_on=models.Subquery(earliest.values("article__published_on")[:1]),
+            first_reported_precision=models.Subquery(earliest.values("article__published_precision")[:1]),
+        )
+
+
 class Source(SlugNaturalKeyMixin, TimeStampedModel):
     """A publication or organisation: where an article appeared, or who made a claim."""
 
@@ -129,7 +210,7 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
     description = models.TextField(blank=True)
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(SourceQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -158,12 +239,15 @@ class Person(SlugNaturalKeyMixin, TimeStampedModel):
         max_length=300, blank=True, help_text='Short role, e.g. "Chairman of A Just Russia—For Truth".'
     )
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(PersonQuerySet)()
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(Lower("name"), name="person_name_lower")]
+        indexes = [
+            models.Index(Lower("name"), name="person_name_lower"),
+            GinIndex(name_search_vector(), name="person_name_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -189,6 +273,7 @@ class PersonAlias(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "person aliases"
+        indexes = [GinIndex(name_search_vector(), name="person_alias_name_search")]
         constraints = [
             # One spelling points at one person, whatever its case.
             models.UniqueConstraint(Lower("name"), name="person_alias_name_unique"),
@@ -211,7 +296,7 @@ class Tag(SlugNaturalKeyMixin, TimeStampedModel):
     kind = models.CharField(max_length=20, choices=TagKind.choices, default=TagKind.TOPIC)
     description = models.TextField(blank=True)
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(TagQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -233,33 +318,36 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see."""
         return self.filter(status=ArticleStatus.PUBLISHED)
 
-    def search(self, query: str, *, aliases: bool = True) -> "ArticleQuerySet":
-        """Articles matching ``query`` (web-search syntax), best first.
+    def search(self, query: "str | ArticleSearch", *, aliases: bool = True) -> "ArticleQuerySet":
+        """Articles matching ``query`` (web-search syntax, see articles.query_parser), best first.
 
         Annotates ``rank`` and ``alias_match`` (True for an article found only
-        because it is linked to a person the query names by an alias). With
-        ``aliases=False`` only the text is searched. A blank query matches
-        nothing. The match and the rank both use the stored, GIN-indexed vector.
+        because it is linked to a person the query names, e.g. by an alias).
+        With ``aliases=False`` only the text is searched. A blank query matches
+        nothing. Pass an ``ArticleSearch`` to reuse its expansions for headlines.
         """
-        if not query or not query.strip():
-            return self.none()
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            self.filter(search_vector=search_query)
-            .annotate(rank=SearchRank(F("search_vector"), search_query), alias_match=models.Value(False))
-            .order_by("-rank", "-published_on", "-pk")
-        )
+        if not isinstance(query, ArticleSearch):
+            query = ArticleSearch(query, aliases=aliases)
+        return query.apply(self)
 
     def sorted_by(self, sort: str) -> "ArticleQuerySet":
         """Order by ``relevance`` (needs ``search()`` first), ``newest`` or ``oldest``; ties broken by id."""
-        from articles.search import SORT_NEWEST, SORT_OLDEST
+        from articles.search import RELEVANCE_ORDER, SORT_NEWEST, SORT_OLDEST
 
         if sort == SORT_NEWEST:
             return self.order_by(F("published_on").desc(nulls_last=True), "-pk")
         if sort == SORT_OLDEST:
             return self.order_by(F("published_on").asc(nulls_last=True), "pk")
-        return self.order_by("-rank", F("published_on").desc(nulls_last=True), "-pk")
+        return self.order_by(*RELEVANCE_ORDER)
 
+
+    def involving(self, person: "Person") -> "ArticleQuerySet":
+        """Articles that mention ``person`` or are by them, each once; annotates ``by_person`` (True if by them)."""
+        mentions = Article.people.through.objects.filter(person=person).values("article_id")
+        authored = Article.authors.through.objects.filter(person=person)
+        return self.filter(Q(pk__in=mentions) | Q(pk__in=authored.values("article_id"))).annotate(
+            by_person=Exists(authored.filter(article_id=OuterRef("pk")))
+        )
 
 class Article(SlugNaturalKeyMixin, TimeStampedModel):
     title = models.CharField(max_length=500)
@@ -339,7 +427,7 @@ class Claim(SlugNaturalKeyMixin, TimeStampedModel):
     rating = models.CharField(max_length=12, choices=ClaimRating.choices, default=ClaimRating.UNVERIFIED)
     rating_note = models.TextField(blank=True, help_text="The editor's reasons for the rating.")
 
-    objects = SlugManager()
+    objects = SlugManager.from_queryset(ClaimQuerySet)()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -6,11 +6,24 @@ must be immutable. ``unaccent()`` the function is only STABLE, but the
 ``to_tsvector(regconfig, text)`` stays IMMUTABLE. Hence a configuration of our
 own, created in migration 0001: English stemming after accent folding, so
 "Perez" and "Pérez" meet.
+
+``ArticleSearch`` turns what a reader typed into SQL: see its docstring for how
+words, spellings, prefixes and people's names are expanded, and how ranking
+stays fast when a word matches most of the archive.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-from django.contrib.postgres.search import SearchVector
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.query_parser import ParsedQuery, Term, parse_query, spelling_variants
 
 SEARCH_CONFIG = "english_unaccent"
 
@@ -27,6 +40,34 @@ ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG}
 DROP_SEARCH_CONFIG_SQL = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {SEARCH_CONFIG};"
 
 
+# The archive's own words, as readers type them (lowercase, unstemmed), with how many published
+# articles use each: prefixes expand to them and "did you mean" respells from them. A materialized
+# view, refreshed after imports (articles.services.vocabulary_refresh), because ts_stat reads every
+# vector. Letters (and inner ' or -) only, so numbers and URLs stay out. The table is named with its
+# schema because PostgreSQL 17+ builds and refreshes materialized views with a search_path of
+# pg_catalog only.
+def create_vocabulary_sql(schema: str) -> str:
+    return f"""
+CREATE MATERIALIZED VIEW articles_vocabulary AS
+SELECT word, ndoc FROM ts_stat($$
+    SELECT to_tsvector('simple', title || ' ' || summary || ' ' || body)
+    FROM {schema}.articles_article WHERE status = 'published'
+$$)
+WHERE word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40;
+CREATE UNIQUE INDEX articles_vocabulary_word ON articles_vocabulary (word text_pattern_ops);
+CREATE INDEX articles_vocabulary_word_trgm ON articles_vocabulary USING gin (word gin_trgm_ops);
+"""
+
+
+DROP_VOCABULARY_SQL = "DROP MATERIALIZED VIEW IF EXISTS articles_vocabulary;"
+REFRESH_VOCABULARY_SQL = "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_vocabulary;"
+
+
+def name_search_vector() -> SearchVector:
+    """The vector of a person's name or alias, GIN-indexed on both tables so names are found fast."""
+    return SearchVector("name", config=SEARCH_CONFIG)
+
+
 def article_search_vector() -> SearchVector:
     """The weighted vector stored on every article (title A, summary B, body C)."""
     return (
@@ -36,12 +77,43 @@ def article_search_vector() -> SearchVector:
     )
 
 
-# --- The search API used by the views (implementation in progress) -------------------------------
-
 SORT_RELEVANCE = "relevance"
 SORT_NEWEST = "newest"
 SORT_OLDEST = "oldest"
 SORT_CHOICES = [(SORT_RELEVANCE, "relevance"), (SORT_NEWEST, "newest first"), (SORT_OLDEST, "oldest first")]
+
+# Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
+# ts_rank reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
+# on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
+# (nearly every real query) the order is pure relevance. See the performance issue for BM25-like ranking.
+RANK_WINDOW = 5000
+# Relevance order: hits in the reader's own words first, then best rank, then newest (ids break ties).
+RELEVANCE_ORDER = ("alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
+# ts_rank normalisation 1: divide by 1 + log(length), so long articles do not win by length alone.
+RANK_NORMALISATION = 1
+# How many vocabulary words a prefix stands for at most (the most frequent ones).
+PREFIX_EXPANSION_LIMIT = 40
+
+HIGHLIGHT_START = "<mark>"
+HIGHLIGHT_STOP = "</mark>"
+HEADLINE_OPTIONS = {"max_fragments": 2, "max_words": 35, "min_words": 15, "fragment_delimiter": " … "}
+
+# Trigram similarity below which a vocabulary word is no correction, and how many people/tags to offer.
+CORRECTION_MIN_SIMILARITY = 0.4
+SUGGESTION_MIN_SIMILARITY = 0.3
+SUGGESTION_LIMIT = 5
+# Shorter queries resemble too many names to suggest any.
+MIN_SUGGESTION_TEXT = 3
+
+
+def _lexeme(word: str) -> str:
+    """A word as a quoted to_tsquery operand; PostgreSQL then unaccents and stems it."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _any_of(operands: list[str]) -> str:
+    unique = list(dict.fromkeys(operands))
+    return unique[0] if len(unique) == 1 else "(" + " | ".join(unique) + ")"
 
 
 @dataclass(frozen=True)
@@ -49,55 +121,286 @@ class Suggestions:
     """What to offer when a search finds nothing."""
 
     correction: str | None  # the query respelled from the archive's own vocabulary, if any
-    people: list  # nearest Person rows by name or alias
-    tags: list  # nearest Tag rows by name
+    people: list = field(default_factory=list)  # nearest Person rows by name or alias
+    tags: list = field(default_factory=list)  # nearest Tag rows by name
 
 
-def search_headlines(articles, query: str) -> None:
-    """Set ``article.headline`` (safe HTML, matches in <mark>) on each of ``articles``: one query.
+class ArticleSearch:
+    """One reader's query, prepared for PostgreSQL.
 
-    Call it with the page being shown only; headlines are the costliest part of a search.
+    - Words become to_tsquery operands, normalised by the archive's configuration
+      (accents folded, English stems); each also stands for its other British or
+      American spelling (``mobilisation`` | ``mobilization``).
+    - A prefix (``mobili*``) stands for the archive's own words that start so
+      (the most frequent ones, from the ``articles_vocabulary`` view), since the
+      stored stems (``mobil``) are not prefixed by what readers type.
+    - A word or phrase that names a person, by name or alias (``Cupik``), also
+      matches the articles linked to that person, as mentioned or author; such
+      hits are flagged ``alias_match`` and come after the articles that use the
+      reader's own spelling (ranked among themselves with the person's names).
+    - Ranking is ts_rank over the stored vector within the RANK_WINDOW newest
+      matches (see RANK_WINDOW), so relevance stays fast for very common words.
+
+    Preparing costs at most two small queries (prefixes, people), made once.
     """
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery
-    from django.utils.safestring import mark_safe
 
-    from articles.models import Article
+    def __init__(self, text: str, *, aliases: bool = True):
+        self.text = text or ""
+        self.aliases = aliases
+        self.parsed: ParsedQuery = parse_query(self.text)
 
-    ids = [article.pk for article in articles]
-    if not ids:
-        return
-    rows = dict(
-        Article.objects.filter(pk__in=ids)
-        .annotate(
-            headline=SearchHeadline(
-                "body",
-                SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG),
-                config=SEARCH_CONFIG,
-                start_sel="<mark>",
-                stop_sel="</mark>",
-                max_fragments=2,
-                max_words=35,
-                min_words=15,
+    @property
+    def is_blank(self) -> bool:
+        return not self.parsed.groups  # exclusions alone select nothing worth ranking
+
+    # --- expansions (each looked up once) ---
+
+    @cached_property
+    def _prefix_words(self) -> dict[str, list[str]]:
+        """For each prefix in the query, the archive's most frequent words starting with it."""
+        prefixes = sorted({term.words[-1].lower() for term in self._all_terms if term.prefix})
+        if not prefixes:
+            return {}
+        patterns = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for prefix in prefixes]
+        expansions: dict[str, list[str]] = {prefix: [] for prefix in prefixes}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT prefix, expansion.word
+                FROM unnest(%s::text[], %s::text[]) AS typed(prefix, pattern)
+                CROSS JOIN LATERAL (
+                    SELECT word FROM articles_vocabulary WHERE word LIKE typed.pattern
+                    ORDER BY ndoc DESC, word LIMIT %s
+                ) AS expansion
+                """,
+                [prefixes, patterns, PREFIX_EXPANSION_LIMIT],
             )
+            for prefix, word in cursor.fetchall():
+                expansions[prefix].append(word)
+        return expansions
+
+    @cached_property
+    def people_by_term(self) -> dict[Term, list]:
+        """People each positive word or phrase names, by name or alias (nothing when aliases are off).
+
+        One query: a UNION over the terms of name and alias matches, each served by
+        the GIN index on that table's name vector.
+        """
+        from articles.models import Person, PersonAlias
+
+        terms = [term for term in self.parsed.positive_terms if not term.prefix]
+        if not self.aliases or not terms:
+            return {}
+        matches = []
+        for position, term in enumerate(terms):
+            names_all_words = self._query(" & ".join(_lexeme(word) for word in term.words))
+            for model, person_field in ((Person, "pk"), (PersonAlias, "person_id")):
+                matches.append(
+                    model.objects.annotate(name_vector=name_search_vector(), position=Value(position))
+                    .filter(name_vector=names_all_words)
+                    .values_list("position", person_field)
+                )
+        pairs = set(matches[0].union(*matches[1:], all=True))
+        if not pairs:
+            return {}
+        people = Person.objects.prefetch_related("aliases").in_bulk({person_id for _, person_id in pairs})
+        matched: dict[Term, list] = {}
+        for position, person_id in sorted(pairs):
+            matched.setdefault(terms[position], []).append(people[person_id])
+        return matched
+
+    @property
+    def people(self) -> list:
+        """Everyone the query names, in query order, each once."""
+        return list(dict.fromkeys(person for people in self.people_by_term.values() for person in people))
+
+    # --- to_tsquery texts ---
+
+    @property
+    def _all_terms(self) -> list[Term]:
+        return [*self.parsed.positive_terms, *self.parsed.excluded]
+
+    def _word_operand(self, word: str) -> str:
+        return _any_of([_lexeme(spelling) for spelling in (word, *spelling_variants(word))])
+
+    def _term_operand(self, term: Term, *, with_names: bool) -> str:
+        operands = [self._word_operand(word) for word in term.words[:-1]]
+        last = term.words[-1]
+        if term.prefix:
+            expansions = self._prefix_words.get(last.lower(), [])
+            operands.append(_any_of([f"{_lexeme(last)}:*", *(_lexeme(word) for word in expansions)]))
+        else:
+            operands.append(self._word_operand(last))
+        operand = " <-> ".join(operands)
+        if with_names and term in self.people_by_term:
+            names = [
+                " <-> ".join(_lexeme(word) for word in name.split())
+                for person in self.people_by_term[term]
+                for name in (person.name, *(alias.name for alias in person.aliases.all()))
+            ]
+            operand = _any_of([f"({operand})", *(f"({name})" for name in names)])
+        return operand
+
+    def _tsquery(self, *, with_names: bool) -> str:
+        groups = [
+            _any_of([f"({self._term_operand(term, with_names=with_names)})" for term in group])
+            for group in self.parsed.groups
+        ]
+        if with_names:  # ranking and highlighting: exclusions only filter, and ts_rank scores them 0
+            return " & ".join(groups)
+        excluded = [f"!({self._term_operand(term, with_names=False)})" for term in self.parsed.excluded]
+        return " & ".join(groups + excluded)
+
+    def _query(self, text: str) -> SearchQuery:
+        return SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)
+
+    @cached_property
+    def text_query(self) -> SearchQuery:
+        """The query as typed (with spellings and prefixes expanded), matched against the text."""
+        return self._query(self._tsquery(with_names=False))
+
+    @cached_property
+    def ranking_query(self) -> SearchQuery:
+        """The wanted words plus the names of the people they name: ranks and highlights alias hits too."""
+        return self._query(self._tsquery(with_names=True))
+
+    # --- applying it ---
+
+    def _match(self) -> Q:
+        if not self.people_by_term:
+            return Q(search_vector=self.text_query)
+        from articles.models import Article
+
+        # Each group matches through its text, or through the articles linked to the people it names.
+        condition = Q()
+        for group in self.parsed.groups:
+            group_text = _any_of([f"({self._term_operand(term, with_names=False)})" for term in group])
+            group_condition = Q(search_vector=self._query(group_text))
+            people = [person for term in group for person in self.people_by_term.get(term, [])]
+            if people:
+                linked = Article.objects.filter(Q(people__in=people) | Q(authors__in=people)).values("pk")
+                group_condition |= Q(pk__in=linked)
+            condition &= group_condition
+        for term in self.parsed.excluded:
+            condition &= ~Q(search_vector=self._query(self._term_operand(term, with_names=False)))
+        return condition
+
+    def apply(self, queryset):
+        """``queryset`` narrowed to the matches, annotated with ``rank`` and ``alias_match``, best first."""
+        if self.is_blank:
+            return queryset.none()
+        matches = queryset.filter(self._match())
+        window = matches.order_by(F("published_on").desc(nulls_last=True), "-pk").values("pk")[:RANK_WINDOW]
+        text_rank = SearchRank(F("search_vector"), self.ranking_query, normalization=RANK_NORMALISATION)
+        rank = Case(When(pk__in=window, then=text_rank), default=Value(0.0), output_field=FloatField())
+        if self.people_by_term:
+            alias_match = ExpressionWrapper(~Q(search_vector=self.text_query), output_field=BooleanField())
+        else:
+            alias_match = Value(False, output_field=BooleanField())
+        return matches.annotate(rank=rank, alias_match=alias_match).order_by(*RELEVANCE_ORDER)
+
+    def headlines(self, articles) -> None:
+        """Set ``article.headline`` (safe HTML, matches in <mark>) on each of ``articles``, in one query.
+
+        Call it with the page being shown only: headlines are the costliest part of a search.
+        """
+        from articles.models import Article
+
+        ids = [article.pk for article in articles]
+        if not ids or self.is_blank:
+            for article in articles:
+                article.headline = ""
+            return
+        headlines = dict(
+            Article.objects.filter(pk__in=ids)
+            .annotate(
+                headline=SearchHeadline(
+                    "body",
+                    self.ranking_query,
+                    config=SEARCH_CONFIG,
+                    start_sel=HIGHLIGHT_START,
+                    stop_sel=HIGHLIGHT_STOP,
+                    **HEADLINE_OPTIONS,
+                )
+            )
+            .values_list("pk", "headline")
         )
-        .values_list("pk", "headline")
+        for article in articles:
+            article.headline = escape_headline(headlines.get(article.pk, ""))
+
+    def suggestions(self) -> Suggestions:
+        """A respelling from the archive's own words, and the nearest people and tags: three queries."""
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        from articles.models import Person, Tag
+
+        words = list(dict.fromkeys(word.lower() for term in self.parsed.positive_terms for word in term.words))
+        if not words:
+            return Suggestions(correction=None)
+        wanted = " ".join(words)
+        correction = None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT typed, best.word FROM unnest(%s::text[]) AS typed
+                CROSS JOIN LATERAL (
+                    SELECT word FROM articles_vocabulary
+                    WHERE similarity(word, typed) >= %s
+                    ORDER BY word = typed DESC, similarity(word, typed) DESC, ndoc DESC, word LIMIT 1
+                ) AS best
+                """,
+                [words, CORRECTION_MIN_SIMILARITY],
+            )
+            replacements = {typed: best for typed, best in cursor.fetchall() if typed != best}
+        if replacements:
+            correction = _respell(self.text, replacements)
+        if len(wanted) < MIN_SUGGESTION_TEXT:
+            return Suggestions(correction=correction)
+        people = list(
+            Person.objects.annotate(
+                similarity=TrigramWordSimilarity(wanted, "name"),
+            )
+            .filter(Q(similarity__gte=SUGGESTION_MIN_SIMILARITY))
+            .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
+        )
+        tags = list(
+            Tag.objects.annotate(similarity=TrigramWordSimilarity(wanted, "name"))
+            .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
+            .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
+        )
+        return Suggestions(correction=correction, people=people, tags=tags)
+
+
+def _respell(text: str, replacements: dict[str, str]) -> str:
+    """``text`` with each word found in ``replacements`` (lowercase keys) swapped, syntax untouched."""
+    import re
+
+    def swap(match: re.Match[str]) -> str:
+        return replacements.get(match.group(0).lower(), match.group(0))
+
+    return re.sub(r"[^\s\"*()-]+", swap, text)
+
+
+def escape_headline(headline: str) -> SafeString:
+    """Escape a ts_headline result but keep its <mark> tags: bodies are text, never HTML."""
+    escaped = escape(headline)
+    return mark_safe(
+        escaped.replace(escape(HIGHLIGHT_START), HIGHLIGHT_START).replace(escape(HIGHLIGHT_STOP), HIGHLIGHT_STOP)
     )
-    for article in articles:
-        article.headline = mark_safe(escape_headline(rows.get(article.pk, "")))
 
 
-def escape_headline(headline: str) -> str:
-    """Escape a ts_headline result while keeping its <mark> tags: bodies are text, never HTML."""
-    from django.utils.html import escape
+# Shorthands for the views, which hold only the query text.
 
-    return escape(headline).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
+
+def search_headlines(articles, query: str, *, aliases: bool = True) -> None:
+    ArticleSearch(query, aliases=aliases).headlines(articles)
 
 
 def matching_people(query: str) -> list:
     """People whose name or one of whose aliases the query names (e.g. "Cupik" → Valentina Chupik)."""
-    return []
+    return ArticleSearch(query).people
 
 
 def search_suggestions(query: str) -> Suggestions:
     """A respelling of ``query`` and the nearest people and tags, for a search that found nothing."""
-    return Suggestions(correction=None, people=[], tags=[])
+    return ArticleSearch(query).suggestions()

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
 from articles.importing import ArticleInput, ImportFailure, iter_inputs
 from articles.models import SLUG_MAX_LENGTH, Article, ArticleStatus, Person, PersonAlias, Source, Tag
+from articles.search import REFRESH_VOCABULARY_SQL
 from articles.text import body_sha256, slug_for
 
 logger = logging.getLogger(__name__)
@@ -126,8 +127,20 @@ def articles_import(
             batch = []
     if batch:
         flush(batch)
+    if result.imported and status == ArticleStatus.PUBLISHED:
+        vocabulary_refresh()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def vocabulary_refresh() -> None:
+    """Rebuild the archive's word list (prefix search, "did you mean") from the published articles.
+
+    Concurrently, so searches keep reading the old list meanwhile. It reads every
+    published article: run it after a batch of changes, not after each one.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_VOCABULARY_SQL)
 
 
 def _batch_import(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
 from articles.models import Article
+from articles.services import vocabulary_refresh
 
 SEED_FIXTURE = "seed_archive"
 
@@ -22,4 +23,5 @@ class Command(BaseCommand):
             self.stdout.write("The seed archive is already loaded.")
             return
         call_command("loaddata", SEED_FIXTURE, verbosity=options["verbosity"])
+        vocabulary_refresh()
         self.stdout.write(f"Loaded the seed archive: {len(seed_slugs)} articles.")
