@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, Value, When
@@ -141,7 +142,7 @@ class ArticleSearch:
     - Ranking is ts_rank over the stored vector within the RANK_WINDOW newest
       matches (see RANK_WINDOW), so relevance stays fast for very common words.
 
-    Preparing costs at most two small queries (prefixes, people), made once.
+    Preparing costs at most three small queries (prefixes; people and their names), made once.
     """
 
     def __init__(self, text: str, *, aliases: bool = True):
@@ -203,7 +204,9 @@ class ArticleSearch:
         pairs = set(matches[0].union(*matches[1:], all=True))
         if not pairs:
             return {}
-        people = Person.objects.prefetch_related("aliases").in_bulk({person_id for _, person_id in pairs})
+        people = Person.objects.annotate(alias_names=ArrayAgg("aliases__name", default=[])).in_bulk(
+            {person_id for _, person_id in pairs}
+        )
         matched: dict[Term, list] = {}
         for position, person_id in sorted(pairs):
             matched.setdefault(terms[position], []).append(people[person_id])
@@ -228,7 +231,9 @@ class ArticleSearch:
         last = term.words[-1]
         if term.prefix:
             expansions = self._prefix_words.get(last.lower(), [])
-            operands.append(_any_of([f"{_lexeme(last)}:*", *(_lexeme(word) for word in expansions)]))
+            # The archive's words when it knows some; else the (stemmed) prefix itself, which also
+            # catches words published since the vocabulary was last refreshed.
+            operands.append(_any_of([_lexeme(word) for word in expansions] or [f"{_lexeme(last)}:*"]))
         else:
             operands.append(self._word_operand(last))
         operand = " <-> ".join(operands)
@@ -236,7 +241,7 @@ class ArticleSearch:
             names = [
                 " <-> ".join(_lexeme(word) for word in name.split())
                 for person in self.people_by_term[term]
-                for name in (person.name, *(alias.name for alias in person.aliases.all()))
+                for name in (person.name, *person.alias_names)
             ]
             operand = _any_of([f"({operand})", *(f"({name})" for name in names)])
         return operand

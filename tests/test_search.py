@@ -5,8 +5,11 @@ import random
 import pytest
 from django.db import connection
 
-from articles.models import Article
-from tests.factories import ArticleFactory
+from articles import search
+from articles.models import Article, ArticleStatus
+from articles.search import ArticleSearch
+from articles.services import vocabulary_refresh
+from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,190 @@ def test_gin_index_serves_a_search_over_thousands_of_articles():
     plan = Article.objects.search("Yakutsk").explain()
     assert "article_search_vector_gin" in plan, plan
     assert [a.slug for a in Article.objects.search("Yakutsk")] == [articles[1234].slug]
+
+
+def found(query: str, **options) -> list[Article]:
+    return list(Article.objects.published().search(query, **options))
+
+
+def test_phrase_needs_the_words_together_while_words_do_not():
+    together = ArticleFactory(body="The partial mobilization began.")
+    apart = ArticleFactory(body="A partial list of the mobilization offices.")
+    assert found('"partial mobilization"') == [together]
+    assert set(found("partial mobilization")) == {together, apart}
+
+
+def test_excluding_a_phrase():
+    with_phrase = ArticleFactory(body="The brain drain continues.")
+    without = ArticleFactory(body="The brain of the operation; drain the swamp.")
+    assert found('brain -"brain drain"') == [without]
+    assert with_phrase not in found('brain -"brain drain"')
+
+
+def test_only_exclusions_find_nothing():
+    ArticleFactory(body="Anything at all.")
+    assert found("-tajik") == []
+
+
+def test_prefix_finds_the_archive_s_words_beyond_their_stems():
+    mobilization = ArticleFactory(body="The mobilization was announced.")
+    mobilized = ArticleFactory(body="Reservists were mobilized.")
+    ArticleFactory(body="A mob gathered at the office.")
+    vocabulary_refresh()
+    # "mobili" is no prefix of the stored stem "mobil": the vocabulary expands it.
+    assert set(found("mobili*")) == {mobilization, mobilized}
+
+
+def test_prefix_works_before_the_vocabulary_knows_the_word():
+    article = ArticleFactory(body="Conscripts were sent to the front.")
+    assert found("conscr*") == [article]
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [("mobilisation", "mobilization"), ("mobilization", "mobilisation"), ("defence", "defense")],
+)
+def test_british_and_american_spellings_find_each_other(typed, written):
+    article = ArticleFactory(body=f"A story about {written}.")
+    assert found(typed) == [article]
+
+
+def test_a_phrase_with_a_spelling_variant():
+    article = ArticleFactory(body="The partial mobilization was announced.")
+    assert found('"partial mobilisation"') == [article]
+
+
+@pytest.fixture
+def chupik():
+    person = PersonFactory(name="Valentina Chupik")
+    PersonAliasFactory(person=person, name="Valentina Cupik")
+    return person
+
+
+def test_an_alias_finds_articles_linked_to_the_person(chupik):
+    spelled_so = ArticleFactory(body="Valentina Cupik spoke to the BBC.")
+    spelled_otherwise = ArticleFactory(body="Ms Chupik said migrants were threatened.")
+    spelled_otherwise.people.add(chupik)
+    unlinked = ArticleFactory(body="Nothing about her here.")
+
+    hits = found("Cupik")
+    assert hits == [spelled_so, spelled_otherwise]  # the reader's own spelling first
+    assert [hit.alias_match for hit in hits] == [False, True]
+    assert unlinked not in hits
+    assert ArticleSearch("Cupik").people == [chupik]
+
+
+def test_alias_matching_can_be_switched_off(chupik):
+    spelled_so = ArticleFactory(body="Valentina Cupik spoke to the BBC.")
+    ArticleFactory(body="Ms Chupik said migrants were threatened.").people.add(chupik)
+    assert found("Cupik", aliases=False) == [spelled_so]
+    assert ArticleSearch("Cupik", aliases=False).people == []
+
+
+def test_an_author_counts_as_linked(chupik):
+    authored = ArticleFactory(body="An opinion piece on migrant rights.")
+    authored.authors.add(chupik)
+    assert found("Cupik") == [authored]
+
+
+def test_a_name_combined_with_other_words_still_needs_them(chupik):
+    about_deportation = ArticleFactory(body="Chupik said deportation was threatened.")
+    about_deportation.people.add(chupik)
+    ArticleFactory(body="Chupik said little.").people.add(chupik)
+    assert found("Cupik deportation") == [about_deportation]
+
+
+def test_headlines_mark_matches_and_escape_the_text():
+    article = ArticleFactory(body="<script>alert(1)</script> Tajik migrants & their <i>families</i> were stopped.")
+    query = ArticleSearch("Tajik")
+    query.headlines([article])
+    assert "<mark>Tajik</mark>" in article.headline
+    assert "&amp;" in article.headline
+    assert "<script>" not in article.headline
+    assert "<i>" not in article.headline
+
+
+def test_headlines_of_alias_hits_mark_the_other_spelling(chupik):
+    article = ArticleFactory(body="Ms Chupik said migrants were threatened.")
+    article.people.add(chupik)
+    query = ArticleSearch("Cupik")
+    query.headlines([article])
+    assert "<mark>Chupik</mark>" in article.headline
+
+
+def test_headlines_take_one_query(django_assert_num_queries):
+    articles = [ArticleFactory(body=f"Tajik migrant number {n}.") for n in range(5)]
+    query = ArticleSearch("migrant")
+    query.people_by_term  # noqa: B018  (prepared beforehand, as the search itself does)
+    with django_assert_num_queries(1):
+        query.headlines(articles)
+    assert all("<mark>migrant</mark>" in article.headline for article in articles)
+
+
+def test_preparing_a_search_costs_at_most_three_queries(django_assert_num_queries, chupik):
+    ArticleFactory(body="Mobilization and Chupik.")
+    vocabulary_refresh()
+    query = ArticleSearch("mobili* Cupik -tajik")
+    with django_assert_num_queries(3):
+        query.text_query  # noqa: B018
+        query.ranking_query  # noqa: B018
+
+
+def test_relevance_is_computed_among_the_newest_matches_only(monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    old_but_relevant = ArticleFactory(
+        title="Conscription", body="Conscription conscription.", published_on="2001-01-01", published_precision="day"
+    )
+    newer = [
+        ArticleFactory(
+            body=f"One mention of conscription, {n}.", published_on=f"202{n}-01-01", published_precision="day"
+        )
+        for n in range(3)
+    ]
+    hits = found("conscription")
+    assert len(hits) == 4  # the window bounds ranking, never the results
+    assert hits[:2] == [newer[2], newer[1]]
+    assert hits[2:] == [newer[0], old_but_relevant]  # outside the window: by date
+    assert [hit.rank for hit in hits[2:]] == [0.0, 0.0]
+
+
+def test_unpublished_articles_are_never_found_through_an_alias(chupik):
+    draft = ArticleFactory(body="Ms Chupik, draft.", status=ArticleStatus.DRAFT)
+    draft.people.add(chupik)
+    assert found("Cupik") == []
+
+
+def test_suggestions_respell_from_the_archive_s_words():
+    ArticleFactory(body="The mobilization of reservists.")
+    vocabulary_refresh()
+    assert ArticleSearch("mobilizaton reservists").suggestions().correction == "mobilization reservists"
+    assert ArticleSearch('"mobilizaton" -reservist').suggestions().correction == '"mobilization" -reservist'
+
+
+def test_no_correction_when_every_word_is_known():
+    ArticleFactory(body="The mobilization of reservists.")
+    vocabulary_refresh()
+    assert ArticleSearch("mobilization").suggestions().correction is None
+
+
+def test_suggestions_offer_the_nearest_people_and_tags(chupik, django_assert_max_num_queries):
+    tag = TagFactory(name="Conscription")
+    ArticleFactory(body="Anything.")
+    vocabulary_refresh()
+    with django_assert_max_num_queries(3):
+        people_suggestions = ArticleSearch("Chupek").suggestions()
+    assert people_suggestions.people == [chupik]
+    assert ArticleSearch("conscripton").suggestions().tags == [tag]
+
+
+def test_the_seed_archive_answers_the_alias_both_ways(seed_archive):
+    vocabulary_refresh()
+    cupik = found("Cupik")
+    chupik = found("Chupik")
+    titles = {article.title for article in cupik}
+    assert titles == {
+        "Russia Compels Migrants to Join Putin's War Effort in Ukraine Conflict",
+        "Prisoners and immigrants are being forced to fight for Russia in Ukraine",
+    }
+    assert {article.title for article in chupik} == titles
+    assert [article.alias_match for article in cupik] == [False, True]
