@@ -340,7 +340,6 @@ class ArticleQuerySet(models.QuerySet):
             return self.order_by(F("published_on").asc(nulls_last=True), "pk")
         return self.order_by(*RELEVANCE_ORDER)
 
-
     def involving(self, person: "Person") -> "ArticleQuerySet":
         """Articles that mention ``person`` or are by them, each once; annotates ``by_person`` (True if by them)."""
         mentions = Article.people.through.objects.filter(person=person).values("article_id")
@@ -348,6 +347,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(pk__in=mentions) | Q(pk__in=authored.values("article_id"))).annotate(
             by_person=Exists(authored.filter(article_id=OuterRef("pk")))
         )
+
 
 class Article(SlugNaturalKeyMixin, TimeStampedModel):
     title = models.CharField(max_length=500)
