@@ -29,8 +29,13 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn archive.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
-test: install $(CHROMIUM_PATH)
+test: install $(CHROMIUM_PATH) node_modules/.installed
 	$(BIN)/pytest
+
+# axe-core, injected into pages by the browser tests' accessibility checks.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(CHROMIUM_PATH):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -72,3 +72,26 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+# The impacts that fail a page; "minor" and "moderate" findings are reported but do not fail.
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture
+def accessibility_violations(page):
+    """Run axe-core (from npm) on the page as it is now; return the serious and critical violations."""
+
+    def check() -> list[dict]:
+        if not AXE_SCRIPT.exists():
+            pytest.fail("axe-core is missing; `make test` installs it with npm ci.")
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {"id": violation["id"], "impact": violation["impact"], "nodes": [n["target"] for n in violation["nodes"]]}
+            for violation in results["violations"]
+            if violation["impact"] in BLOCKING_IMPACTS
+        ]
+
+    return check
