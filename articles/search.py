@@ -21,6 +21,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -103,6 +104,8 @@ HEADLINE_OPTIONS = {"max_fragments": 2, "max_words": 35, "min_words": 15, "fragm
 CORRECTION_MIN_SIMILARITY = 0.4
 SUGGESTION_MIN_SIMILARITY = 0.3
 SUGGESTION_LIMIT = 5
+# How many of a query's words are compared with names, each on its own.
+SUGGESTION_WORDS = 5
 # Shorter queries resemble too many names to suggest any.
 MIN_SUGGESTION_TEXT = 3
 
@@ -204,9 +207,8 @@ class ArticleSearch:
         pairs = set(matches[0].union(*matches[1:], all=True))
         if not pairs:
             return {}
-        people = Person.objects.annotate(alias_names=ArrayAgg("aliases__name", default=[])).in_bulk(
-            {person_id for _, person_id in pairs}
-        )
+        alias_names = ArrayAgg("aliases__name", filter=Q(aliases__isnull=False), default=[])
+        people = Person.objects.annotate(alias_names=alias_names).in_bulk({person_id for _, person_id in pairs})
         matched: dict[Term, list] = {}
         for position, person_id in sorted(pairs):
             matched.setdefault(terms[position], []).append(people[person_id])
@@ -214,8 +216,15 @@ class ArticleSearch:
 
     @property
     def people(self) -> list:
-        """Everyone the query names, in query order, each once."""
-        return list(dict.fromkeys(person for people in self.people_by_term.values() for person in people))
+        """The people the query names: those named by all of its words that name anyone, if any.
+
+        "Sergei Mironov" is Sergey Mironov (his alias), not also every other Sergei; but
+        "Putin Shoigu" names two people, so then everyone named by any word, in query order.
+        """
+        named = list(self.people_by_term.values())
+        anyone = list(dict.fromkeys(person for people in named for person in people))
+        in_all = [person for person in anyone if all(person in people for people in named)]
+        return in_all or anyone
 
     # --- to_tsquery texts ---
 
@@ -293,7 +302,10 @@ class ArticleSearch:
     def apply(self, queryset):
         """``queryset`` narrowed to the matches, annotated with ``rank`` and ``alias_match``, best first."""
         if self.is_blank:
-            return queryset.none()
+            # Annotated all the same, so callers can sort and read hits whatever was typed.
+            return queryset.none().annotate(
+                rank=Value(0.0, output_field=FloatField()), alias_match=Value(False, output_field=BooleanField())
+            )
         matches = queryset.filter(self._match())
         window = matches.order_by(F("published_on").desc(nulls_last=True), "-pk").values("pk")[:RANK_WINDOW]
         text_rank = SearchRank(F("search_vector"), self.ranking_query, normalization=RANK_NORMALISATION)
@@ -361,18 +373,19 @@ class ArticleSearch:
             correction = _respell(self.text, replacements)
         if len(wanted) < MIN_SUGGESTION_TEXT:
             return Suggestions(correction=correction)
-        people = list(
-            Person.objects.annotate(
-                similarity=TrigramWordSimilarity(wanted, "name"),
+        # The best of the whole text and each word: "chupek migrants" should still find Chupik.
+        candidates = [wanted, *words[:SUGGESTION_WORDS]] if len(words) > 1 else [wanted]
+
+        def nearest(model):
+            similarities = [TrigramWordSimilarity(text, "name") for text in candidates]
+            similarity = Greatest(*similarities) if len(similarities) > 1 else similarities[0]
+            return list(
+                model.objects.annotate(similarity=similarity)
+                .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
+                .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
             )
-            .filter(Q(similarity__gte=SUGGESTION_MIN_SIMILARITY))
-            .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
-        )
-        tags = list(
-            Tag.objects.annotate(similarity=TrigramWordSimilarity(wanted, "name"))
-            .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
-            .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
-        )
+
+        people, tags = nearest(Person), nearest(Tag)
         return Suggestions(correction=correction, people=people, tags=tags)
 
 
@@ -392,20 +405,3 @@ def escape_headline(headline: str) -> SafeString:
     return mark_safe(
         escaped.replace(escape(HIGHLIGHT_START), HIGHLIGHT_START).replace(escape(HIGHLIGHT_STOP), HIGHLIGHT_STOP)
     )
-
-
-# Shorthands for the views, which hold only the query text.
-
-
-def search_headlines(articles, query: str, *, aliases: bool = True) -> None:
-    ArticleSearch(query, aliases=aliases).headlines(articles)
-
-
-def matching_people(query: str) -> list:
-    """People whose name or one of whose aliases the query names (e.g. "Cupik" → Valentina Chupik)."""
-    return ArticleSearch(query).people
-
-
-def search_suggestions(query: str) -> Suggestions:
-    """A respelling of ``query`` and the nearest people and tags, for a search that found nothing."""
-    return ArticleSearch(query).suggestions()

@@ -1,7 +1,135 @@
-"""The search page. (Placeholder: being built.)"""
+"""The search page: published articles through ``ArticleFilterSet``, with highlights and facets."""
 
-from django.views.generic import TemplateView
+from django import forms
+from django_filters.views import FilterView
+
+from articles.filters import PAGE_PARAM, ArticleFilterSet
+from articles.models import Article
+from articles.search import SORT_CHOICES, SORT_RELEVANCE
+
+RESULTS_PER_PAGE = 20
+# Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
+# them when the form is submitted again.
+HIDDEN_PARAMS = ("source", "person", "tag", "rating")
 
 
-class SearchView(TemplateView):
+class PageForm(forms.Form):
+    """The page number, checked like the filters: ``page=abc`` is a mistake to explain (400)."""
+
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Page",
+        error_messages={"invalid": "Page numbers are whole numbers.", "min_value": "Pages start at 1."},
+    )
+
+
+class SearchView(FilterView):
+    """Search and browse the published articles; public, and complete without JavaScript.
+
+    Every state is in the query string (see ``articles.filters``), so a copied URL shows the same
+    page. With search words the results are ranked and show highlighted snippets; without them
+    the page browses: the filtered articles newest first, and with no filter at all, the whole
+    archive newest first (with facets, the archive's index by source, person, tag and year).
+
+    The count is exact. An invalid parameter (unknown slug, bad date or sort, ``page=abc``)
+    answers 400 with the errors above the form, each with a link to the same search without
+    it; a page number past the end answers 404.
+
+    The number of queries does not depend on the number of results: a count, the page and its
+    three prefetches, the headlines, four facets (none when nothing matches), plus one per
+    source/person/tag parameter to check its slugs, the search's own preparation (prefixes and
+    people named, see ``ArticleSearch``) and, with no results, its suggestions
+    (tests/test_search_page.py counts).
+    """
+
+    filterset_class = ArticleFilterSet
     template_name = "articles/search.html"
+    context_object_name = "articles"
+    paginate_by = RESULTS_PER_PAGE
+    page_kwarg = PAGE_PARAM
+
+    def get_queryset(self):
+        return Article.objects.published().select_related("source").prefetch_related("authors", "people", "tags")
+
+    def get_filterset_kwargs(self, filterset_class):
+        # Bound even without parameters, so /search/ sorts and facets like any other state.
+        return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        page_form = PageForm(request.GET)
+        filters_valid, page_valid = self.filterset.is_valid(), page_form.is_valid()
+        if not (filters_valid and page_valid):
+            self.object_list = self.filterset.queryset.none()
+            return self.render_to_response(self.get_invalid_context_data(page_form), status=400)
+        self.object_list = self.filterset.qs
+        return self.render_to_response(self.get_context_data(filter=self.filterset, object_list=self.object_list))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page, paginator = context["page_obj"], context["paginator"]
+        articles = page.object_list = list(page.object_list)
+        search, total = self.filterset.article_search, paginator.count
+        # With no results, the suggestions offer the nearest people instead.
+        people = search.people if search and total else []
+        if search:
+            search.headlines(articles)
+            for article in articles:
+                article.alias_people = linked_people(article, people) if getattr(article, "alias_match", False) else []
+        context.update(
+            self.get_form_context_data(),
+            articles=articles,
+            object_list=articles,
+            total=total,
+            people=people,
+            facets=self.filterset.facets(total) if total else [],
+            active_filters=self.filterset.active_filters(),
+            suggestions=search.suggestions() if search and not total else None,
+            page_range=list(paginator.get_elided_page_range(page.number)),
+            timeline=self.get_timeline(self.object_list),
+        )
+        return context
+
+    def get_invalid_context_data(self, page_form: PageForm) -> dict:
+        errors = [
+            {
+                "label": form.fields[name].label if name in form.fields else "Search",
+                "messages": messages,
+                "query_string": self.filterset.query_string_removing(name) if name in form.fields else None,
+            }
+            for form in (self.filterset.form, page_form)
+            for name, messages in form.errors.items()
+        ]
+        return {"view": self, "filter": self.filterset, "errors": errors, **self.get_form_context_data()}
+
+    def get_form_context_data(self) -> dict:
+        """What the search form shows: the values as typed, so a mistake can be corrected."""
+        form = self.filterset.form
+        errors = form.errors
+        return {
+            "form": form,
+            "query": self.filterset.query if form.is_valid() else "",
+            "sort_choices": SORT_CHOICES,
+            "sort_selected": form["sort"].value() or SORT_RELEVANCE,
+            "hidden_params": [
+                (name, value)
+                for name in HIDDEN_PARAMS
+                if name not in errors
+                for value in self.request.GET.getlist(name)
+            ],
+        }
+
+    def get_timeline(self, articles):
+        """Hook for the articles-per-month chart of all the results (not just the page shown).
+
+        Return ``articles.timeline.timeline_for(articles)`` to show it: the template's
+        ``timeline`` block draws it with ``articles/_timeline.html``. ``None`` draws nothing.
+        """
+        return None
+
+
+def linked_people(article: Article, people: list) -> list:
+    """Those of ``people`` the article mentions or was written by (prefetched: no query)."""
+    linked = {person.pk for person in article.people.all()} | {person.pk for person in article.authors.all()}
+    return [person for person in people if person.pk in linked]

@@ -1,0 +1,455 @@
+"""The one FilterSet for lists of published articles.
+
+The search page uses it, and the JSON API and the feeds are to use it too, so a query string
+means the same thing everywhere:
+
+``q``
+    search words in web-search syntax (``"phrases"``, ``OR``, ``-word``, ``word*``);
+``aliases``
+    ``1`` (the default) also finds articles linked to a person the query names by an alias,
+    ``0`` searches the text only;
+``source``, ``person``, ``tag``
+    slugs, repeatable: any of the values within one parameter, all of the parameters together.
+    ``person`` matches an article that mentions the person or that the person wrote;
+``date_from``, ``date_to``
+    ``YYYY-MM-DD``, both inclusive, on the publication date;
+``rating``
+    articles reporting a claim rated so (repeatable, any of them);
+``sort``
+    ``relevance`` (the default with ``q``; without it there is nothing to rank, so the order is
+    ``newest``), ``newest`` or ``oldest``.
+
+An unknown value is a form error, never a silently ignored filter: callers answer 400.
+
+The FilterSet also counts the facets of its results and writes the query strings that add or
+remove one filter value, so every client of the FilterSet links the same way.
+"""
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractYear
+from django.http import QueryDict
+
+from articles.models import Article, ClaimRating, ClaimReport, Person, Source, Tag
+from articles.search import SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
+
+QUERY_MAX_LENGTH = 500  # far above any real query; keeps absurd input away from the parser
+FACET_LIMIT = 10  # values shown per facet, most frequent first
+ALIASES_ON = "1"
+ALIASES_OFF = "0"
+PAGE_PARAM = "page"  # not a filter, but a changed filter must start again from the first page
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    label: str
+    count: int  # exactly the number of results its query string leads to
+    query_string: str  # "?…": the current query string with this value added and no page
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # the parameter its values set
+    label: str
+    values: list[FacetValue]
+    # True when the parameter already has values: another one widens the results (any of them).
+    widens: bool = False
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str  # "Tag: Russia"
+    query_string: str  # "?…": the current query string without it, and no page
+
+
+class ArticleFilterForm(forms.Form):
+    """The FilterSet's form; its checks that span several fields live here."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("date_from"), cleaned_data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", f"The end date is before the start date ({start:%Y-%m-%d}).")
+        return cleaned_data
+
+
+def slug_choice_error(kind: str) -> dict[str, str]:
+    return {"invalid_choice": f"There is no {kind} “%(value)s”."}
+
+
+class ArticleFilterSet(django_filters.FilterSet):
+    """Published articles filtered, searched and sorted by the parameters in the module docstring.
+
+    The filters only narrow the queryset (subqueries on ids, so no duplicate rows and no
+    ``distinct()``); ``sort`` and ``aliases`` shape how the others apply. Always bound: no data
+    at all means the whole archive, newest first.
+    """
+
+    # The lookup is documentation: the method does the work (web-search syntax, rank, aliases).
+    q = django_filters.CharFilter(
+        field_name="search_vector",
+        lookup_expr="search",
+        method="filter_search",
+        label="Search words",
+        max_length=QUERY_MAX_LENGTH,
+    )
+    aliases = django_filters.ChoiceFilter(
+        choices=[(ALIASES_ON, "include alias matches"), (ALIASES_OFF, "text matches only")],
+        empty_label=None,
+        method="applied_elsewhere",
+        label="Alias matching",
+        error_messages={"invalid_choice": "Use aliases=1 (the default) or aliases=0."},
+    )
+    source = django_filters.ModelMultipleChoiceFilter(
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_source",
+        label="Source",
+        error_messages=slug_choice_error("source"),
+    )
+    person = django_filters.ModelMultipleChoiceFilter(
+        queryset=Person.objects.all(),
+        to_field_name="slug",
+        method="filter_person",
+        label="Person",
+        error_messages=slug_choice_error("person"),
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        method="filter_tag",
+        label="Tag",
+        error_messages=slug_choice_error("tag"),
+    )
+    date_from = django_filters.DateFilter(
+        field_name="published_on",
+        lookup_expr="gte",
+        label="Published from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_to = django_filters.DateFilter(
+        field_name="published_on",
+        lookup_expr="lte",
+        label="Published until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    rating = django_filters.MultipleChoiceFilter(
+        choices=ClaimRating.choices,
+        method="filter_rating",
+        label="Claim rating",
+        error_messages={
+            "invalid_choice": "There is no rating “%(value)s”; ratings are " + ", ".join(ClaimRating.values) + "."
+        },
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES,
+        empty_label=None,
+        method="applied_elsewhere",
+        label="Sort by",
+        error_messages={"invalid_choice": "Sort by relevance, newest or oldest."},
+    )
+
+    class Meta:
+        model = Article
+        fields = []  # all declared above
+        form = ArticleFilterForm
+
+    def __init__(self, data: Mapping | None = None, queryset: QuerySet | None = None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = Article.objects.published()
+        super().__init__(as_query_dict(data), queryset, request=request, prefix=prefix)
+
+    # --- Filtering -------------------------------------------------------------------------------
+
+    #: The prepared search (``ArticleSearch``) once ``q`` is applied: its people, headlines and
+    #: suggestions reuse what it looked up.
+    article_search: ArticleSearch | None = None
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        self.article_search = ArticleSearch(value, aliases=self.include_aliases)
+        return queryset.search(self.article_search)
+
+    def applied_elsewhere(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """``aliases`` is read by ``filter_search`` (``include_aliases``), ``sort`` by ``filter_queryset``."""
+        return queryset
+
+    def filter_source(self, queryset: QuerySet, name: str, sources) -> QuerySet:
+        return queryset.filter(source__in=[source.pk for source in sources])
+
+    def filter_person(self, queryset: QuerySet, name: str, people) -> QuerySet:
+        ids = [person.pk for person in people]
+        mentioned = Article.people.through.objects.filter(person__in=ids).values("article_id")
+        wrote = Article.authors.through.objects.filter(person__in=ids).values("article_id")
+        return queryset.filter(Q(pk__in=mentioned) | Q(pk__in=wrote))
+
+    def filter_tag(self, queryset: QuerySet, name: str, tags) -> QuerySet:
+        tagged = Article.tags.through.objects.filter(tag__in=[tag.pk for tag in tags]).values("article_id")
+        return queryset.filter(pk__in=tagged)
+
+    def filter_rating(self, queryset: QuerySet, name: str, ratings: list[str]) -> QuerySet:
+        return queryset.filter(pk__in=ClaimReport.objects.filter(claim__rating__in=ratings).values("article_id"))
+
+    @cached_property
+    def searched(self) -> QuerySet:
+        """The FilterSet's queryset with the search words applied (as it is without them).
+
+        Built once, then filtered further by ``qs`` and by the facets' counts: building a search
+        may itself query the database (the people the words name).
+        """
+        self.is_valid()  # cleans the form, as django-filter's own ``qs`` does
+        return self.filters["q"].filter(self.queryset.all(), self.query)
+
+    @property
+    def qs(self) -> QuerySet:
+        if not hasattr(self, "_qs"):
+            self._qs = self.filter_queryset(self.searched)
+        return self._qs
+
+    def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
+        """Every filter but ``q`` (see ``searched``) and those in ``skip``, then the sort.
+
+        The sort breaks ties by id, so pages are stable.
+        """
+        for name, value in self.form.cleaned_data.items():
+            # An absent model-choice parameter cleans to an empty QuerySet, which django-filter's
+            # method filters do not recognise as empty (it is not in EMPTY_VALUES).
+            if name != "q" and name not in skip and value:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset.sorted_by(self.order)
+
+    @property
+    def query(self) -> str:
+        """The search words, or "" when browsing (call ``is_valid()`` first)."""
+        return self.form.cleaned_data.get("q") or ""
+
+    @property
+    def include_aliases(self) -> bool:
+        """Whether the search also finds articles through people's aliases (``aliases`` not 0)."""
+        return self.form.cleaned_data.get("aliases") != ALIASES_OFF
+
+    @property
+    def order(self) -> str:
+        """The order in effect: relevance needs search words; without them, newest first."""
+        chosen = self.form.cleaned_data.get("sort")
+        if not self.query:
+            return SORT_NEWEST if chosen in (None, "", SORT_RELEVANCE) else chosen
+        return chosen or SORT_RELEVANCE
+
+    # --- Facets ----------------------------------------------------------------------------------
+
+    def facets(self, total: int, limit: int = FACET_LIMIT) -> list[Facet]:
+        """Source, person, tag and year counts of the current results: one aggregate query each.
+
+        ``total`` is the number of current results (the caller has counted them already).
+
+        Every count is the number of results its link leads to. A value of a parameter that has
+        no value yet narrows the results, so its count is that of the current results carrying
+        it. Values of one parameter are alternatives (any of them), so once a parameter has a
+        value, adding another *widens* the results: its count is then ``total`` plus the articles
+        the new value brings in (those the other filters allow that are not shown yet), and the
+        facet says so (``Facet.widens``). Years set the date range to the intersection of the
+        current range and that year, so they always narrow.
+        """
+        return [
+            self.source_facet(total, limit),
+            self.person_facet(total, limit),
+            self.tag_facet(total, limit),
+            self.year_facet(limit),
+        ]
+
+    def source_facet(self, total: int, limit: int) -> Facet:
+        chosen, base, shown = self.facet_scope("source")
+        rows = Article.objects.filter(pk__in=base, source__isnull=False)
+        if chosen:
+            rows = rows.exclude(pk__in=shown).exclude(source__in=[source.pk for source in chosen])
+        rows = (
+            rows.values("source__slug", "source__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "source__name", "source__slug")[:limit]
+        )
+        values = [(row["source__slug"], row["source__name"], row["n"]) for row in rows]
+        return self.multi_facet("source", "Source", values, widen_from=total if chosen else None)
+
+    def tag_facet(self, total: int, limit: int) -> Facet:
+        chosen, base, shown = self.facet_scope("tag")
+        links = Article.tags.through.objects.filter(article_id__in=base)
+        if chosen:
+            links = links.exclude(article_id__in=shown).exclude(tag_id__in=[tag.pk for tag in chosen])
+        rows = (
+            links.values("tag__slug", "tag__name")
+            .annotate(n=Count("article_id"))
+            .order_by("-n", "tag__name", "tag__slug")[:limit]
+        )
+        values = [(row["tag__slug"], row["tag__name"], row["n"]) for row in rows]
+        return self.multi_facet("tag", "Tag", values, widen_from=total if chosen else None)
+
+    def person_facet(self, total: int, limit: int) -> Facet:
+        """People mentioned in or writing the results, each article counted once per person.
+
+        Raw SQL because the count runs over the UNION of two link tables (mentions and authors),
+        which the ORM cannot group by; the filtered ids still come from the ORM.
+        """
+        chosen, base, shown = self.facet_scope("person")
+        quote = connection.ops.quote_name
+        mentions, authors = Article.people.through._meta, Article.authors.through._meta
+        base_sql, base_params = base.query.sql_with_params()
+        conditions, params = [f"links.article_id IN ({base_sql})"], [*base_params]
+        if chosen:
+            shown_sql, shown_params = shown.query.sql_with_params()
+            conditions += [f"links.article_id NOT IN ({shown_sql})", "NOT (links.person_id = ANY(%s))"]
+            params += [*shown_params, [person.pk for person in chosen]]
+        link_selects = " UNION ALL ".join(
+            f"SELECT {quote(table.get_field('person').column)} AS person_id, "
+            f"{quote(table.get_field('article').column)} AS article_id FROM {quote(table.db_table)}"
+            for table in (mentions, authors)
+        )
+        sql = f"""
+            SELECT person.*, counts.n
+            FROM (
+                SELECT links.person_id, COUNT(DISTINCT links.article_id) AS n
+                FROM ({link_selects}) AS links
+                WHERE {" AND ".join(conditions)}
+                GROUP BY links.person_id
+            ) AS counts
+            JOIN {quote(Person._meta.db_table)} AS person ON person.id = counts.person_id
+            ORDER BY counts.n DESC, person.name, person.slug
+            LIMIT %s
+        """
+        people = Person.objects.raw(sql, [*params, limit])
+        values = [(person.slug, person.name, person.n) for person in people]
+        return self.multi_facet("person", "Person", values, widen_from=total if chosen else None)
+
+    def year_facet(self, limit: int) -> Facet:
+        rows = (
+            Article.objects.filter(pk__in=self.ids(self.qs), published_on__isnull=False)
+            .annotate(year=ExtractYear("published_on"))
+            .values("year")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "-year")[:limit]
+        )
+        start, end = self.form.cleaned_data.get("date_from"), self.form.cleaned_data.get("date_to")
+        values = []
+        for row in rows:
+            year_start = datetime.date(row["year"], 1, 1)
+            year_end = datetime.date(row["year"], 12, 31)
+            narrowed = (max(start or year_start, year_start), min(end or year_end, year_end))
+            if narrowed == (start, end):
+                continue  # the range lies within this year already: the link would change nothing
+            query_string = self.query_string_with(date_from=narrowed[0].isoformat(), date_to=narrowed[1].isoformat())
+            values.append(FacetValue(str(row["year"]), row["n"], query_string))
+        return Facet("year", "Year", values)
+
+    def facet_scope(self, name: str) -> tuple[list, QuerySet, QuerySet]:
+        """The chosen values of parameter ``name``, the ids to count over, and the ids shown now.
+
+        With no value chosen the count runs over the results shown; with values chosen, over the
+        results of every other filter (those a further value could add).
+        """
+        chosen = list(self.form.cleaned_data.get(name) or [])
+        shown = self.ids(self.qs)
+        base = self.ids(self.filter_queryset(self.searched, skip=frozenset({name}))) if chosen else shown
+        return chosen, base, shown
+
+    def multi_facet(self, name: str, label: str, values, *, widen_from: int | None) -> Facet:
+        return Facet(
+            name,
+            label,
+            [
+                FacetValue(value_label, count + (widen_from or 0), self.query_string_adding(name, slug))
+                for slug, value_label, count in values
+            ],
+            widens=widen_from is not None,
+        )
+
+    @staticmethod
+    def ids(queryset: QuerySet) -> QuerySet:
+        return queryset.order_by().prefetch_related(None).values("pk")
+
+    # --- Active filters and links ----------------------------------------------------------------
+
+    def active_filters(self) -> list[ActiveFilter]:
+        """Each filter value in effect (but the search words), with the query string that drops it."""
+        data = self.form.cleaned_data
+        active = [
+            ActiveFilter(f"{label}: {obj.name}", self.query_string_removing_value(name, obj.slug))
+            for name, label in (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
+            for obj in data.get(name) or []
+        ]
+        active += [
+            ActiveFilter(f"Claim rated: {label}", self.query_string_removing_value("rating", rating))
+            for rating, label in ClaimRating.choices
+            if rating in (data.get("rating") or [])
+        ]
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+            active.append(ActiveFilter(f"Year: {start.year}", self.query_string_removing("date_from", "date_to")))
+        else:
+            if start:
+                active.append(ActiveFilter(f"From {long_date(start)}", self.query_string_removing("date_from")))
+            if end:
+                active.append(ActiveFilter(f"Until {long_date(end)}", self.query_string_removing("date_to")))
+        if self.query and not self.include_aliases:
+            active.append(ActiveFilter("Text matches only", self.query_string_removing("aliases")))
+        return active
+
+    def query_string_adding(self, name: str, value: str) -> str:
+        """The query string with one more value of ``name`` (and no page)."""
+
+        def add(params: QueryDict) -> None:
+            if value not in params.getlist(name):
+                params.appendlist(name, value)
+
+        return self.edited_query_string(add)
+
+    def query_string_removing_value(self, name: str, value: str) -> str:
+        """The query string without this one value of ``name`` (and no page)."""
+
+        def remove(params: QueryDict) -> None:
+            params.setlist(name, [kept for kept in params.getlist(name) if kept != value])
+
+        return self.edited_query_string(remove)
+
+    def query_string_removing(self, *names: str) -> str:
+        """The query string without parameters ``names`` (and no page)."""
+
+        def remove(params: QueryDict) -> None:
+            for name in names:
+                params.pop(name, None)
+
+        return self.edited_query_string(remove)
+
+    def query_string_with(self, **values: str) -> str:
+        """The query string with these parameters set to these single values (and no page)."""
+
+        def replace(params: QueryDict) -> None:
+            for name, value in values.items():
+                params[name] = value
+
+        return self.edited_query_string(replace)
+
+    def edited_query_string(self, edit: Callable[[QueryDict], None]) -> str:
+        params = self.data.copy()
+        params.pop(PAGE_PARAM, None)
+        edit(params)
+        return f"?{params.urlencode()}"
+
+
+def as_query_dict(data: Mapping | None) -> QueryDict:
+    """``data`` as a QueryDict: a plain dict's list values become repeated parameters."""
+    if isinstance(data, QueryDict):
+        return data
+    return QueryDict(urlencode(data or {}, doseq=True))
+
+
+def long_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"

@@ -1,0 +1,434 @@
+"""ArticleFilterSet on its own: each parameter, their combinations, errors, facets and links."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from articles.filters import FACET_LIMIT, ArticleFilterSet
+from articles.models import ArticleStatus, ClaimRating
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    ClaimReportFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    SourceFactory,
+    TagFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = "day"
+
+
+def valid(params: dict | str) -> ArticleFilterSet:
+    filterset = ArticleFilterSet(QueryDict(params) if isinstance(params, str) else params)
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def results(params: dict | str) -> list:
+    return list(valid(params).qs)
+
+
+def dated(day: datetime.date, **kwargs):
+    return ArticleFactory(published_on=day, published_precision=DAY, **kwargs)
+
+
+def followed(query_string: str) -> list:
+    """The results of a link the FilterSet wrote ("?…")."""
+    return results(query_string.removeprefix("?"))
+
+
+# --- No parameters, and the search words ---------------------------------------------------------
+
+
+def test_no_parameters_lists_every_published_article_newest_first_undated_last():
+    undated = ArticleFactory()
+    old = dated(datetime.date(2020, 5, 1))
+    new = dated(datetime.date(2024, 5, 1))
+    ArticleFactory(status=ArticleStatus.DRAFT)
+    ArticleFactory(status=ArticleStatus.RETRACTED)
+    assert results({}) == [new, old, undated]
+    assert list(ArticleFilterSet(None).qs) == [new, old, undated]
+
+
+def test_q_searches_and_ranks_best_first():
+    in_body = ArticleFactory(title="Other", body="Conscription offices burned.")
+    in_title = ArticleFactory(title="Conscription offices", body="Nothing else.")
+    ArticleFactory(title="Unrelated", body="Weather report.")
+    ArticleFactory(title="Conscription draft", status=ArticleStatus.DRAFT)
+    filterset = valid({"q": "conscription"})
+    assert list(filterset.qs) == [in_title, in_body]
+    assert filterset.order == "relevance"
+
+
+def test_q_takes_web_search_syntax():
+    both = ArticleFactory(body="Migrants in Moscow were detained.")
+    moscow = ArticleFactory(body="Moscow in winter.")
+    assert results({"q": '"migrants in moscow"'}) == [both]
+    assert results({"q": "moscow -migrants"}) == [moscow]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_q_browses_instead_of_finding_nothing(blank):
+    article = ArticleFactory()
+    filterset = valid({"q": blank})
+    assert filterset.query == ""
+    assert list(filterset.qs) == [article]
+
+
+@pytest.mark.parametrize(("value", "through_alias"), [(None, True), ("1", True), ("0", False)])
+def test_aliases_switches_alias_matching(value, through_alias):
+    person = PersonFactory(name="Valentina Chupik")
+    PersonAliasFactory(person=person, name="Valentina Cupik")
+    spelled_so = ArticleFactory(body="Valentina Cupik spoke.")
+    linked_only = ArticleFactory(body="Ms Chupik spoke.")
+    linked_only.people.add(person)
+    found = results({"q": "Cupik"} | ({"aliases": value} if value else {}))
+    assert found == ([spelled_so, linked_only] if through_alias else [spelled_so])
+
+
+def test_aliases_off_leaves_out_articles_found_only_through_a_name():
+    person = PersonFactory(name="Valentina Chupik")
+    person.aliases.create(name="Valentina Cupik")
+    by_text = ArticleFactory(body="Valentina Cupik said so.")
+    by_link = ArticleFactory(body="A migrant rights defender said so.")
+    by_link.people.add(person)
+    assert set(results({"q": "Cupik"})) == {by_text, by_link}
+    assert results({"q": "Cupik", "aliases": "0"}) == [by_text]
+
+
+# --- Sources, people, tags: any of the values, all of the parameters ----------------------------
+
+
+def test_source_any_of_several():
+    newsweek, cnn, bbc = SourceFactory(slug="newsweek"), SourceFactory(slug="cnn"), SourceFactory(slug="bbc")
+    in_newsweek, in_cnn = ArticleFactory(source=newsweek), ArticleFactory(source=cnn)
+    ArticleFactory(source=bbc)
+    ArticleFactory()
+    assert results({"source": "newsweek"}) == [in_newsweek]
+    assert set(results({"source": ["newsweek", "cnn"]})) == {in_newsweek, in_cnn}
+
+
+def test_person_matches_articles_mentioning_or_written_by_them():
+    putin, slisco = PersonFactory(slug="putin"), PersonFactory(slug="slisco")
+    mentions = ArticleFactory()
+    mentions.people.add(putin)
+    wrote = ArticleFactory()
+    wrote.authors.add(putin)
+    by_slisco = ArticleFactory()
+    by_slisco.authors.add(slisco)
+    ArticleFactory().people.add(PersonFactory())
+    assert set(results({"person": "putin"})) == {mentions, wrote}
+    assert set(results({"person": ["putin", "slisco"]})) == {mentions, wrote, by_slisco}
+
+
+def test_tag_any_of_several_and_all_parameters_together():
+    russia, moscow = TagFactory(slug="russia"), TagFactory(slug="moscow")
+    newsweek = SourceFactory(slug="newsweek")
+    putin = PersonFactory(slug="putin")
+    tagged_russia = ArticleFactory(source=newsweek)
+    tagged_russia.tags.add(russia)
+    tagged_moscow = ArticleFactory()
+    tagged_moscow.tags.add(moscow)
+    tagged_moscow.people.add(putin)
+    everything = ArticleFactory(source=newsweek)
+    everything.tags.add(russia, moscow)
+    everything.authors.add(putin)
+
+    assert set(results({"tag": ["russia", "moscow"]})) == {tagged_russia, tagged_moscow, everything}
+    assert set(results({"tag": ["russia", "moscow"], "source": "newsweek"})) == {tagged_russia, everything}
+    assert set(results({"tag": ["russia", "moscow"], "person": "putin"})) == {tagged_moscow, everything}
+    assert results({"tag": "russia", "source": "newsweek", "person": "putin"}) == [everything]
+
+
+def test_filters_combine_with_the_search_words():
+    russia = TagFactory(slug="russia")
+    tagged_match = ArticleFactory(body="Conscription in Russia.")
+    tagged_match.tags.add(russia)
+    ArticleFactory(body="Conscription elsewhere.")
+    ArticleFactory(body="Russia, no draft.").tags.add(russia)
+    assert results({"q": "conscription", "tag": "russia"}) == [tagged_match]
+
+
+def test_no_duplicate_rows_when_an_article_matches_a_filter_several_ways():
+    russia, moscow = TagFactory(slug="russia"), TagFactory(slug="moscow")
+    putin, slisco = PersonFactory(slug="putin"), PersonFactory(slug="slisco")
+    article = ArticleFactory(body="Conscription news.")
+    article.tags.add(russia, moscow)
+    article.people.add(putin, slisco)
+    article.authors.add(putin, slisco)
+    for claim_number in range(2):
+        ClaimReportFactory(article=article, claim=ClaimFactory(rating=ClaimRating.FALSE), paragraph=claim_number + 1)
+    params = {"tag": ["russia", "moscow"], "person": ["putin", "slisco"], "rating": "false"}
+    for with_query in ({}, {"q": "conscription"}):
+        filterset = valid(params | with_query)
+        assert list(filterset.qs) == [article]
+        assert filterset.qs.count() == 1
+        assert "DISTINCT" not in str(filterset.qs.query)
+
+
+# --- Dates and ratings ---------------------------------------------------------------------------
+
+
+def test_date_bounds_are_inclusive():
+    before = dated(datetime.date(2022, 9, 30))
+    first = dated(datetime.date(2022, 10, 1))
+    last = dated(datetime.date(2022, 10, 31))
+    after = dated(datetime.date(2022, 11, 1))
+    ArticleFactory()  # undated: outside every range
+    assert results({"date_from": "2022-10-01", "date_to": "2022-10-31"}) == [last, first]
+    assert results({"date_from": "2022-10-31"}) == [after, last]
+    assert results({"date_to": "2022-10-01"}) == [first, before]
+    assert results({"date_from": "2022-10-01", "date_to": "2022-10-01"}) == [first]
+
+
+def test_rating_finds_articles_reporting_a_claim_so_rated():
+    false_claim, disputed_claim = ClaimFactory(rating=ClaimRating.FALSE), ClaimFactory(rating=ClaimRating.DISPUTED)
+    reports_false = ClaimReportFactory(claim=false_claim).article
+    reports_disputed = ClaimReportFactory(claim=disputed_claim).article
+    ClaimReportFactory(claim=ClaimFactory(rating=ClaimRating.SUPPORTED))
+    ArticleFactory()
+    assert results({"rating": "false"}) == [reports_false]
+    assert set(results({"rating": ["false", "disputed"]})) == {reports_false, reports_disputed}
+
+
+# --- Sort ----------------------------------------------------------------------------------------
+
+
+def test_sort_newest_and_oldest_with_or_without_words():
+    old = dated(datetime.date(2020, 1, 1), body="Mobilisation report.")
+    new = dated(datetime.date(2023, 1, 1), title="Mobilisation", body="Mobilisation and mobilisation.")
+    undated = ArticleFactory(body="Mobilisation undated.")
+    assert results({"sort": "oldest"}) == [old, new, undated]
+    assert results({"sort": "newest"}) == [new, old, undated]
+    assert results({"q": "mobilisation", "sort": "oldest"}) == [old, new, undated]
+    assert results({"q": "mobilisation", "sort": "newest"}) == [new, old, undated]
+
+
+def test_relevance_without_words_falls_back_to_newest():
+    old, new = dated(datetime.date(2020, 1, 1)), dated(datetime.date(2023, 1, 1))
+    filterset = valid({"sort": "relevance"})
+    assert filterset.order == "newest"
+    assert list(filterset.qs) == [new, old]
+
+
+def test_ties_are_broken_by_id_so_pages_are_stable():
+    day = datetime.date(2023, 3, 3)
+    same_day = [dated(day, body=f"Identical words {n}.") for n in range(5)]
+    by_id_descending = sorted(same_day, key=lambda article: -article.pk)
+    assert results({}) == by_id_descending
+    assert results({"sort": "oldest"}) == sorted(same_day, key=lambda article: article.pk)
+    assert results({"q": "identical words"}) == by_id_descending
+
+
+# --- Invalid values are errors, never ignored ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"source": "no-such-source"}, "source"),
+        ({"person": "nobody"}, "person"),
+        ({"tag": ["russia", "no-such-tag"]}, "tag"),
+        ({"date_from": "2022-13-01"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"rating": "wrong"}, "rating"),
+        ({"sort": "random"}, "sort"),
+        ({"aliases": "maybe"}, "aliases"),
+        ({"q": "x" * 501}, "q"),
+        ({"q": "nul\x00byte"}, "q"),
+    ],
+)
+def test_invalid_values_are_form_errors(params, field):
+    TagFactory(slug="russia")
+    filterset = ArticleFilterSet(params)
+    assert not filterset.is_valid()
+    assert list(filterset.errors) == [field]
+
+
+def test_unknown_slug_error_names_it():
+    filterset = ArticleFilterSet({"tag": "no-such-tag"})
+    assert filterset.errors["tag"] == ["There is no tag “no-such-tag”."]
+
+
+def test_a_start_date_after_the_end_date_is_an_error():
+    filterset = ArticleFilterSet({"date_from": "2023-02-01", "date_to": "2023-01-01"})
+    assert not filterset.is_valid()
+    assert filterset.errors["date_to"] == ["The end date is before the start date (2023-02-01)."]
+
+
+# --- Facets --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_archive():
+    """Six articles over three sources, two years, and people as authors and as mentioned."""
+    newsweek, cnn = SourceFactory(slug="newsweek", name="Newsweek"), SourceFactory(slug="cnn", name="CNN")
+    russia, moscow, yakutsk = (
+        TagFactory(slug="russia", name="Russia"),
+        TagFactory(slug="moscow", name="Moscow"),
+        TagFactory(slug="yakutsk", name="Yakutsk"),
+    )
+    putin, chupik = PersonFactory(slug="putin", name="Vladimir Putin"), PersonFactory(slug="chupik", name="Chupik")
+    articles = [
+        dated(datetime.date(2022, 10, 1), source=newsweek, body="Draft offices in Moscow."),
+        dated(datetime.date(2022, 9, 1), source=newsweek, body="Draft protests in Yakutsk."),
+        dated(datetime.date(2023, 1, 1), source=cnn, body="Draft of prisoners."),
+        dated(datetime.date(2023, 5, 1), source=cnn, body="Migrants drafted in Moscow."),
+        dated(datetime.date(2023, 6, 1), body="Draft news without a source."),
+        ArticleFactory(body="An undated draft."),
+    ]
+    tags_of = [[russia, moscow], [russia, yakutsk], [russia], [moscow], [], [russia]]
+    for article, tags in zip(articles, tags_of, strict=True):
+        article.tags.add(*tags)
+    articles[0].people.add(putin)
+    articles[0].authors.add(putin)  # mentioned and author: one article, counted once
+    articles[1].authors.add(putin)
+    articles[3].people.add(putin, chupik)
+    ArticleFactory(status=ArticleStatus.DRAFT, source=cnn, body="Unpublished draft.").tags.add(russia)
+    return articles
+
+
+def facet_counts(filterset: ArticleFilterSet) -> dict[str, dict[str, int]]:
+    total = filterset.qs.count()
+    return {facet.name: {value.label: value.count for value in facet.values} for facet in filterset.facets(total)}
+
+
+def assert_every_count_is_the_result_count_of_its_link(filterset: ArticleFilterSet):
+    facets = filterset.facets(filterset.qs.count())
+    assert any(facet.values for facet in facets)
+    for facet in facets:
+        for value in facet.values:
+            assert len(followed(value.query_string)) == value.count, (facet.name, value)
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_facets_count_the_current_results_most_frequent_first():
+    assert facet_counts(valid({})) == {
+        "source": {"CNN": 2, "Newsweek": 2},
+        "person": {"Vladimir Putin": 3, "Chupik": 1},
+        "tag": {"Russia": 4, "Moscow": 2, "Yakutsk": 1},
+        "year": {"2023": 3, "2022": 2},
+    }
+    assert facet_counts(valid({"q": "moscow"})) == {
+        "source": {"CNN": 1, "Newsweek": 1},
+        "person": {"Vladimir Putin": 2, "Chupik": 1},
+        "tag": {"Moscow": 2, "Russia": 1},
+        "year": {"2022": 1, "2023": 1},
+    }
+
+
+@pytest.mark.usefixtures("small_archive")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "draft"},
+        {"q": "moscow OR yakutsk"},
+        {"tag": "russia"},
+        {"tag": ["russia", "moscow"]},
+        {"person": "putin"},
+        {"source": "cnn", "tag": "moscow"},
+        {"date_from": "2022-09-15", "date_to": "2023-05-31"},
+        {"date_from": "2023-01-01", "date_to": "2023-12-31"},
+        {"q": "draft", "source": "newsweek", "person": "putin", "sort": "oldest"},
+    ],
+)
+def test_every_facet_count_is_the_number_of_results_its_link_gives(params):
+    assert_every_count_is_the_result_count_of_its_link(valid(params))
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_a_facet_with_a_chosen_value_offers_the_values_that_widen_the_results():
+    filterset = valid({"tag": "moscow"})
+    tags = next(facet for facet in filterset.facets(2) if facet.name == "tag")
+    assert tags.widens
+    # Russia brings in three more articles (its fourth is tagged Moscow too); Moscow is chosen already.
+    assert {value.label: value.count for value in tags.values} == {"Russia": 5, "Yakutsk": 3}
+    assert next(v for v in tags.values if v.label == "Russia").query_string == "?tag=moscow&tag=russia"
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_year_links_narrow_the_current_date_range():
+    filterset = valid({"date_from": "2022-09-15"})
+    years = next(facet for facet in filterset.facets(4) if facet.name == "year")
+    assert [(value.label, value.query_string) for value in years.values] == [
+        ("2023", "?date_from=2023-01-01&date_to=2023-12-31"),
+        ("2022", "?date_from=2022-09-15&date_to=2022-12-31"),
+    ]
+    within_one_year = valid({"date_from": "2023-01-01", "date_to": "2023-12-31"})
+    assert next(facet for facet in within_one_year.facets(3) if facet.name == "year").values == []
+
+
+def test_facets_are_capped_and_leave_out_drafts():
+    tags = [TagFactory() for _ in range(FACET_LIMIT + 3)]
+    for article_number in range(3):
+        ArticleFactory(body=f"Article {article_number}.").tags.add(*tags)
+    ArticleFactory(status=ArticleStatus.DRAFT).tags.add(*tags)
+    tag_facet = next(facet for facet in valid({}).facets(3) if facet.name == "tag")
+    assert len(tag_facet.values) == FACET_LIMIT
+    assert {value.count for value in tag_facet.values} == {3}
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_each_facet_is_one_query(django_assert_num_queries):
+    filterset = valid({"q": "draft", "tag": "russia", "person": "putin"})
+    total = filterset.qs.count()
+    for facet in ("source_facet", "person_facet", "tag_facet"):
+        with django_assert_num_queries(1):
+            getattr(filterset, facet)(total, FACET_LIMIT)
+    with django_assert_num_queries(1):
+        filterset.year_facet(FACET_LIMIT)
+
+
+# --- Active filters and links --------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_active_filters_each_link_to_the_query_without_them():
+    filterset = valid(
+        "q=draft&tag=russia&tag=moscow&source=cnn&rating=false&date_from=2023-01-01&date_to=2023-12-31"
+        "&aliases=0&sort=oldest&page=2"
+    )
+    assert [(active.label, active.query_string) for active in filterset.active_filters()] == [
+        (
+            "Source: CNN",
+            "?q=draft&tag=russia&tag=moscow&rating=false&date_from=2023-01-01&date_to=2023-12-31&aliases=0&sort=oldest",
+        ),
+        (
+            "Tag: Moscow",
+            "?q=draft&tag=russia&source=cnn&rating=false&date_from=2023-01-01&date_to=2023-12-31&aliases=0&sort=oldest",
+        ),
+        (
+            "Tag: Russia",
+            "?q=draft&tag=moscow&source=cnn&rating=false&date_from=2023-01-01&date_to=2023-12-31&aliases=0&sort=oldest",
+        ),
+        (
+            "Claim rated: false",
+            "?q=draft&tag=russia&tag=moscow&source=cnn&date_from=2023-01-01&date_to=2023-12-31&aliases=0&sort=oldest",
+        ),
+        ("Year: 2023", "?q=draft&tag=russia&tag=moscow&source=cnn&rating=false&aliases=0&sort=oldest"),
+        (
+            "Text matches only",
+            "?q=draft&tag=russia&tag=moscow&source=cnn&rating=false&date_from=2023-01-01"
+            "&date_to=2023-12-31&sort=oldest",
+        ),
+    ]
+
+
+def test_date_bounds_that_are_not_a_whole_year_are_two_filters():
+    filterset = valid({"date_from": "2022-09-15", "date_to": "2023-01-31"})
+    assert [active.label for active in filterset.active_filters()] == [
+        "From 15 September 2022",
+        "Until 31 January 2023",
+    ]
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_links_keep_other_parameters_and_drop_the_page():
+    filterset = valid("q=draft&sort=newest&utm_source=feed&page=3")
+    source_facet = filterset.source_facet(filterset.qs.count(), FACET_LIMIT)
+    assert source_facet.values[0].query_string == "?q=draft&sort=newest&utm_source=feed&source=cnn"
