@@ -162,6 +162,12 @@ class PersonQuerySet(models.QuerySet):
             claim_count=SubqueryCount(claims.order_by().values("pk")),
         )
 
+    def with_mention_counts(self) -> "PersonQuerySet":
+        """Annotate ``mention_count``: the published articles that mention them (those they wrote aside)."""
+        published = Q(article__status=ArticleStatus.PUBLISHED)
+        mentions = Article.people.through.objects.filter(published, person_id=OuterRef("pk"))
+        return self.annotate(mention_count=SubqueryCount(mentions.values("pk")))
+
 
 class TagQuerySet(models.QuerySet):
     def with_article_counts(self) -> "TagQuerySet":

@@ -1,14 +1,33 @@
-"""The public pages the foundation serves: the home page and the article page."""
+"""The home page and the article page (articles.views.pages), and the site's shared layout."""
 
 import datetime
+import re
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 
-from articles.models import ArticleStatus
-from tests.factories import ArticleFactory, PersonFactory, SourceFactory
+from articles.models import Article, ArticleStatus, Claim
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    ClaimReportFactory,
+    PersonFactory,
+    SourceFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# --- Home ------------------------------------------------------------------------------------
 
 
 def test_home_lists_only_published_articles(client):
@@ -21,7 +40,94 @@ def test_home_lists_only_published_articles(client):
     assert "Withdrawn story" not in page
 
 
-def test_article_page_shows_paragraphs_with_anchors(client):
+def test_home_has_a_labelled_search_box_that_searches(client):
+    page = client.get("/").content.decode()
+    assert '<form class="home-search" role="search" aria-label="Archive" action="/search/" method="get">' in page
+    assert '<label for="home-search-q">Search the archive</label>' in page
+    assert '<input id="home-search-q" type="search" name="q"' in page
+    # The header's own search box gives way to the big one: one search form, unique ids.
+    assert page.count('role="search"') == 1
+
+
+def test_home_shows_the_ten_latest_articles_newest_first(client):
+    for day in range(1, 13):
+        ArticleFactory(
+            title=f"Report of day {day:02}", published_on=datetime.date(2023, 5, day), published_precision="day"
+        )
+    page = client.get("/").content.decode()
+    shown = re.findall(r"Report of day (\d\d)", page)
+    assert shown == [f"{day:02}" for day in range(12, 2, -1)]
+
+
+def test_home_shows_most_covered_people_and_tags_with_counts(client):
+    putin = PersonFactory(name="Vladimir Putin")
+    chupik = PersonFactory(name="Valentina Chupik")
+    unpublished_only = PersonFactory(name="Hidden Person")
+    russia = TagFactory(name="Russia")
+    for _ in range(3):
+        ArticleFactory().people.add(putin)
+    article = ArticleFactory()
+    article.people.add(chupik)
+    article.tags.add(russia)
+    ArticleFactory(status=ArticleStatus.DRAFT).people.add(unpublished_only, chupik)
+    page = client.get("/").content.decode()
+    people = page[page.index("Most-covered people") : page.index("All people")]
+    assert people.index("Vladimir Putin") < people.index("Valentina Chupik")
+    assert f'<a href="{putin.get_absolute_url()}">Vladimir Putin</a> <span class="count">3<' in people
+    assert f'<a href="{chupik.get_absolute_url()}">Valentina Chupik</a> <span class="count">1<' in people
+    assert "Hidden Person" not in page
+    assert f'<a href="{russia.get_absolute_url()}">Russia</a> <span class="count">1<' in page
+
+
+def test_home_shows_the_archive_span_at_its_precision_and_the_totals(client):
+    first = ArticleFactory(published_on=datetime.date(2022, 9, 1), published_precision="month")
+    ArticleFactory(published_on=datetime.date(2024, 5, 3), published_precision="day")
+    ArticleFactory(published_on=datetime.date(2024, 1, 1), published_precision="year")
+    ArticleFactory(published_on=None, published_precision="")
+    draft = ArticleFactory(published_on=datetime.date(2025, 1, 1), published_precision="year", status="draft")
+    SourceFactory.create_batch(2)
+    ClaimReportFactory(article=first)  # a claim a published article reports
+    ClaimReportFactory(article=draft)  # and one only a draft does
+    page = client.get("/").content.decode()
+    span = re.sub(r"\s+", " ", page[page.index('<p class="span">') :].split("</p>")[0])
+    # The year-only "2024" may come after 3 May 2024, so it ends the span.
+    assert span == (
+        '<p class="span">4 published articles, from <time datetime="2022-09">September 2022</time> '
+        'to <time datetime="2024">2024</time> (1 undated).'
+    )
+    assert "<strong>2</strong> sources" in page
+    assert "<strong>1</strong> claim<" in page
+
+
+def test_home_with_an_empty_archive(client):
+    page = client.get("/").content.decode()
+    assert "The archive has no published articles yet." in page
+    assert "<svg" not in page
+
+
+def make_home_content(n: int) -> None:
+    for i in range(n):
+        article = ArticleFactory(
+            source=SourceFactory(), published_on=datetime.date(2020, 1 + i % 12, 1), published_precision="month"
+        )
+        article.people.add(PersonFactory())
+        article.tags.add(TagFactory())
+        ClaimReportFactory(article=article)
+
+
+def test_home_makes_the_same_number_of_queries_for_3_and_30_of_everything(client):
+    make_home_content(3)
+    few = queries_for(client, "/")
+    make_home_content(27)
+    assert queries_for(client, "/") == few
+    # latest articles, people, tags, span, timeline, and four totals
+    assert few == 9
+
+
+# --- The article page ------------------------------------------------------------------------
+
+
+def test_article_page_shows_paragraphs_with_anchors_and_links_to_them(client):
     article = ArticleFactory(
         title="Migrants pressed to enlist",
         body="First paragraph.\n\nSecond paragraph.",
@@ -31,11 +137,65 @@ def test_article_page_shows_paragraphs_with_anchors(client):
     response = client.get(article.get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<p id="p1">First paragraph.</p>' in page
-    assert '<p id="p2">Second paragraph.</p>' in page
+    for n, text in [(1, "First paragraph."), (2, "Second paragraph.")]:
+        assert (
+            f'<p id="p{n}">{text} <a class="paragraph-anchor" href="#p{n}" aria-label="Link to paragraph {n}"'
+        ) in page
     assert "Newsweek" in page
     assert "Aila Slisco" in page
     assert f'rel="canonical" href="http://testserver{article.get_absolute_url()}"' in page
+
+
+def test_article_page_links_its_source_authors_people_and_tags(client):
+    source = SourceFactory(name="Newsweek")
+    author, mentioned, tag = PersonFactory(name="Aila Slisco"), PersonFactory(name="Sergey Mironov"), TagFactory()
+    article = ArticleFactory(source=source)
+    article.authors.add(author)
+    article.people.add(mentioned)
+    article.tags.add(tag)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'<a class="source" href="{source.get_absolute_url()}">Newsweek</a>' in page
+    assert f'By <a href="{author.get_absolute_url()}">Aila Slisco</a>' in page
+    assert f'<li><a href="{mentioned.get_absolute_url()}">Sergey Mironov</a></li>' in page
+    assert f'<li><a href="{tag.get_absolute_url()}">{tag.name}</a></li>' in page
+
+
+def test_article_page_lists_the_claims_it_reports_with_their_paragraphs(client, seed_archive):
+    article = Article.objects.get(slug="russia-compels-migrants-to-join-putins-war-effort-in-ukraine-conflict")
+    claim = Claim.objects.get(slug="chupik-police-intimidate-migrants-into-military-contracts")
+    page = client.get(article.get_absolute_url()).content.decode()
+    section = page[page.index("Claims reported in this article") :]
+    item = section[section.index(claim.get_absolute_url()) :].split("</li>")[0]
+    assert claim.statement in item
+    assert 'href="/people/' in item and "Valentina Chupik</a>" in item
+    assert '<span class="rating rating-unverified">' in item
+    assert '<a href="#p14">Paragraph 14</a>' in item
+    # in paragraph order
+    paragraphs = [int(n) for n in re.findall(r'<a href="#p(\d+)">Paragraph', section)]
+    assert paragraphs == sorted(paragraphs) and len(paragraphs) == article.claim_reports.count()
+
+
+def test_article_page_keeps_the_date_note_and_the_digest(client):
+    article = ArticleFactory(published_note="Month only, from the events it reports.")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Date: Month only, from the events it reports." in page
+    assert f"SHA-256 <code>{article.body_sha256}</code>" in page
+
+
+def test_article_page_makes_the_same_number_of_queries_for_3_and_30_links(client):
+    article = ArticleFactory()
+
+    def link(n: int) -> None:
+        for _ in range(n):
+            article.people.add(PersonFactory())
+            article.authors.add(PersonFactory())
+            article.tags.add(TagFactory())
+            ClaimReportFactory(article=article, claim=ClaimFactory(claimant_source=SourceFactory()))
+
+    link(3)
+    few = queries_for(client, article.get_absolute_url())
+    link(27)
+    assert queries_for(client, article.get_absolute_url()) == few == 5
 
 
 def test_article_text_is_escaped(client):
@@ -73,6 +233,22 @@ def test_dates_are_shown_at_their_precision(client, day, precision, shown):
     assert shown in client.get(article.get_absolute_url()).content.decode()
 
 
+# --- Layout ----------------------------------------------------------------------------------
+
+
+def test_every_page_has_the_skip_link_landmarks_and_navigation(client):
+    page = client.get("/sources/").content.decode()
+    assert '<a class="skip-link" href="#main">Skip to content</a>' in page
+    for landmark in ('<header class="site-header">', '<main id="main"', '<footer class="site-footer">'):
+        assert landmark in page
+    assert '<nav class="site-nav" aria-label="Browse">' in page
+    assert '<a href="/sources/" aria-current="page">Sources</a>' in page
+    for link in ('<a href="/people/">People</a>', '<a href="/tags/">Tags</a>', '<a href="/claims/">Claims</a>'):
+        assert link in page
+    assert '<label class="visually-hidden" for="site-search-q">Search the archive</label>' in page
+    assert page.count("<h1>") == 1
+
+
 @pytest.mark.parametrize(
     ("template", "heading"),
     [("400.html", "Bad request"), ("403.html", "Forbidden"), ("404.html", "Not found"), ("500.html", "Server error")],
@@ -82,3 +258,4 @@ def test_error_pages_use_the_site_design(template, heading):
     assert f"<title>{heading} — News archive</title>" in page
     assert f"<h1>{heading}</h1>" in page
     assert 'href="#main"' in page  # the base template's skip link
+    assert 'href="/sources/"' in page  # and its navigation, even without a request

@@ -12,5 +12,7 @@ class CanonicalSlugMixin:
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         if kwargs.get("slug") != self.object.slug:
-            return redirect(self.object, permanent=True)
+            query = request.META.get("QUERY_STRING")
+            canonical = self.object.get_absolute_url() + (f"?{query}" if query else "")
+            return redirect(canonical, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))

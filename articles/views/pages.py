@@ -1,27 +1,58 @@
 """The home page and the article page."""
 
-from django.views.generic import DetailView, ListView
+from django.db.models import F, Prefetch
+from django.db.models.functions import Lower
+from django.views.generic import DetailView, TemplateView
 
-from articles.models import Article
+from articles.models import Article, Claim, ClaimReport, Person, Source, Tag
+from articles.search import SORT_NEWEST
+from articles.timeline import span_for, timeline_for
 from articles.views.base import CanonicalSlugMixin
 
+LATEST_ARTICLES = 10
+MOST_COVERED = 10
 
-class HomeView(ListView):
-    """The latest published articles, newest first."""
+
+class HomeView(TemplateView):
+    """A search box, the latest published articles, the most-covered people and tags, and the archive's span."""
 
     template_name = "articles/home.html"
-    context_object_name = "articles"
-    paginate_by = 20
 
-    def get_queryset(self):
-        return Article.objects.published().select_related("source").order_by("-published_on", "-pk")
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        published = Article.objects.published()
+        context.update(
+            articles=published.select_related("source").sorted_by(SORT_NEWEST)[:LATEST_ARTICLES],
+            people=Person.objects.with_mention_counts()
+            .filter(mention_count__gt=0)
+            .order_by(F("mention_count").desc(), Lower("name"), "pk")[:MOST_COVERED],
+            tags=Tag.objects.with_article_counts()
+            .filter(article_count__gt=0)
+            .order_by(F("article_count").desc(), Lower("name"), "pk")[:MOST_COVERED],
+            span=span_for(published),
+            timeline=timeline_for(published),
+            totals={
+                "sources": Source.objects.count(),
+                "people": Person.objects.count(),
+                "tags": Tag.objects.count(),
+                "claims": Claim.objects.reported().count(),
+            },
+        )
+        return context
 
 
 class ArticleDetailView(CanonicalSlugMixin, DetailView):
-    """One published article."""
+    """One published article, its paragraphs anchored (#p3), with the claims it reports and its links."""
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().select_related("source").prefetch_related("authors", "people", "tags")
+        reports = ClaimReport.objects.select_related("claim__claimant_person", "claim__claimant_source").order_by(
+            "paragraph", "claim_id"
+        )
+        return (
+            Article.objects.published()
+            .select_related("source")
+            .prefetch_related("authors", "people", "tags", Prefetch("claim_reports", queryset=reports))
+        )

@@ -6,6 +6,7 @@ from django_filters.views import FilterView
 from articles.filters import PAGE_PARAM, ArticleFilterSet
 from articles.models import Article
 from articles.search import SORT_CHOICES, SORT_RELEVANCE
+from articles.timeline import timeline_for
 
 RESULTS_PER_PAGE = 20
 # Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
@@ -121,12 +122,8 @@ class SearchView(FilterView):
         }
 
     def get_timeline(self, articles):
-        """Hook for the articles-per-month chart of all the results (not just the page shown).
-
-        Return ``articles.timeline.timeline_for(articles)`` to show it: the template's
-        ``timeline`` block draws it with ``articles/_timeline.html``. ``None`` draws nothing.
-        """
-        return None
+        """Articles per month of all the results (not just the page shown): one aggregate query."""
+        return timeline_for(articles)
 
 
 def linked_people(article: Article, people: list) -> list:

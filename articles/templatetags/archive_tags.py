@@ -1,0 +1,23 @@
+"""Template helpers for the public pages."""
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, section: str, label: str) -> str:
+    """A link to the index of ``section`` (``source``, ``person``, ``tag``, ``claim``), marked current inside it.
+
+    ``aria-current="page"`` on the index itself, ``"true"`` on one of its detail pages. Error pages
+    are rendered without a request, so a missing one just means nothing is current.
+    """
+    match = getattr(context.get("request"), "resolver_match", None)
+    url_name = match.url_name if match else ""
+    current = {f"{section}_list": "page", f"{section}_detail": "true"}.get(url_name)
+    href = reverse(f"articles:{section}_list")
+    if current:
+        return format_html('<a href="{}" aria-current="{}">{}</a>', href, current, label)
+    return format_html('<a href="{}">{}</a>', href, label)
