@@ -14,14 +14,28 @@ stays fast when a word matches most of the archive.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Func, Q, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
+from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -113,6 +127,29 @@ MIN_SUGGESTION_TEXT = 3
 def _lexeme(word: str) -> str:
     """A word as a quoted to_tsquery operand; PostgreSQL then unaccents and stems it."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def prefer_index_scans(view):
+    """Run ``view`` (and render its response) with PostgreSQL's sequential scans discouraged.
+
+    For a word found in most articles PostgreSQL picks a sequential scan that unpacks every
+    stored (TOASTed) vector to test it, because it does not count that unpacking; the GIN
+    bitmap answers without opening a single vector. Measured on 30,000 articles: a count of
+    a word in 89% of them took 282 ms that way and 13 ms through the index. ``SET LOCAL``
+    keeps the setting to this request's transaction.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+
+    return wrapped
 
 
 def _any_of(operands: list[str]) -> str:
@@ -317,7 +354,9 @@ class ArticleSearch:
             return queryset.none().annotate(
                 rank=Value(0.0, output_field=FloatField()), alias_match=Value(False, output_field=BooleanField())
             )
-        matches = queryset.filter(self._match())
+        # Words that are all stop words ("the -migrants") leave only exclusions: nothing to look for.
+        has_wanted_words = ~Q(Exact(Func(self.text_query, function="querytree", output_field=TextField()), "T"))
+        matches = queryset.filter(has_wanted_words, self._match())
         window = matches.order_by(F("published_on").desc(nulls_last=True), "-pk").values("pk")[:RANK_WINDOW]
         text_rank = SearchRank(F("search_vector"), self.ranking_query, normalization=RANK_NORMALISATION)
         rank = Case(When(pk__in=window, then=text_rank), default=Value(0.0), output_field=FloatField())

@@ -1,12 +1,13 @@
 from django.urls import path
 
+from articles.search import prefer_index_scans
 from articles.views import browse, pages, search
 
 app_name = "articles"
 
 urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
-    path("search/", search.SearchView.as_view(), name="search"),
+    path("search/", prefer_index_scans(search.SearchView.as_view()), name="search"),
     path("articles/<int:pk>/<slug:slug>/", pages.ArticleDetailView.as_view(), name="article_detail"),
     path("sources/", browse.SourceListView.as_view(), name="source_list"),
     path("sources/<int:pk>/<slug:slug>/", browse.SourceDetailView.as_view(), name="source_detail"),
