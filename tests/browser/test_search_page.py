@@ -35,7 +35,9 @@ def results_heading(page):
     return page.get_by_role("region", name=re.compile("match")).get_by_role("heading", level=2)
 
 
-def test_reader_searches_narrows_pages_and_opens_an_article(site_server, archive, page, screenshot):
+def test_reader_searches_narrows_pages_and_opens_an_article(
+    site_server, archive, page, screenshot, accessibility_violations
+):
     page.set_viewport_size(DESKTOP)
     page.goto(f"{site_server.url}/search/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Search the archive")
@@ -50,6 +52,7 @@ def test_reader_searches_narrows_pages_and_opens_an_article(site_server, archive
     expect(page.locator(".search-hit")).to_have_count(20)
     expect(page.locator(".search-snippet mark").first).to_be_visible()
     screenshot("results-desktop")
+    assert accessibility_violations() == []
 
     facets = page.get_by_role("complementary", name="Narrow the results")
     facets.get_by_role("link", name=re.compile("^Recruitment drive")).click()
@@ -78,7 +81,7 @@ def test_reader_searches_narrows_pages_and_opens_an_article(site_server, archive
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
 
 
-def test_search_results_fit_a_phone_screen(site_server, archive, page, screenshot):
+def test_search_results_fit_a_phone_screen(site_server, archive, page, screenshot, accessibility_violations):
     page.set_viewport_size(PHONE)
     page.goto(f"{site_server.url}/search/?q=conscription&tag=recruitment-drive")
     expect(results_heading(page)).to_have_text(re.compile(f"^{TAGGED} articles match"))
@@ -86,9 +89,10 @@ def test_search_results_fit_a_phone_screen(site_server, archive, page, screensho
     screenshot("results-phone")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    assert accessibility_violations() == []
 
 
-def test_bad_parameters_show_the_errors_in_the_page(site_server, archive, page, screenshot):
+def test_bad_parameters_show_the_errors_in_the_page(site_server, archive, page, screenshot, accessibility_violations):
     page.set_viewport_size(DESKTOP)
     response = page.goto(f"{site_server.url}/search/?q=conscription&date_from=2023-02-30&tag=nope")
     assert response.status == 400
@@ -96,6 +100,7 @@ def test_bad_parameters_show_the_errors_in_the_page(site_server, archive, page, 
     expect(alert).to_contain_text("There is no tag “nope”.")
     expect(alert).to_contain_text("Enter a date as YYYY-MM-DD.")
     screenshot("errors")
+    assert accessibility_violations() == []
     alert.get_by_role("link", name="Search without it").first.click()
     expect(page.get_by_role("alert")).to_contain_text("Enter a date as YYYY-MM-DD.")
     page.get_by_role("alert").get_by_role("link", name="Search without it").click()
