@@ -162,7 +162,7 @@ def many_same_day_articles():
 def test_pages_keep_every_parameter_and_a_stable_order(client, many_same_day_articles):
     query_string = "?q=conscription&tag=russia&sort=relevance&aliases=1"
     first = get(client, query_string)
-    nav = re.search(r'<nav class="search-pages".*?</nav>', first.content.decode(), re.S).group(0)
+    nav = re.search(r'<nav class="pagination".*?</nav>', first.content.decode(), re.S).group(0)
     assert 'href="?q=conscription&amp;tag=russia&amp;sort=relevance&amp;aliases=1&amp;page=2"' in nav
     assert 'aria-current="page"' in nav
     assert "Showing 1\N{EN DASH}20 of 45" in first.content.decode()

@@ -21,3 +21,9 @@ def nav_link(context, section: str, label: str) -> str:
     if current:
         return format_html('<a href="{}" aria-current="{}">{}</a>', href, current, label)
     return format_html('<a href="{}">{}</a>', href, label)
+
+
+@register.simple_tag
+def page_numbers(page_obj) -> list:
+    """The page numbers to link to: the first and last, those around the current one, and gaps."""
+    return list(page_obj.paginator.get_elided_page_range(page_obj.number))

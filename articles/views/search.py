@@ -87,7 +87,6 @@ class SearchView(FilterView):
             facets=self.filterset.facets(total) if total else [],
             active_filters=self.filterset.active_filters(),
             suggestions=search.suggestions() if search and not total else None,
-            page_range=list(paginator.get_elided_page_range(page.number)),
             timeline=self.get_timeline(self.object_list),
         )
         return context
