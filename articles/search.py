@@ -57,19 +57,29 @@ DROP_SEARCH_CONFIG_SQL = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {SEARCH_CONF
 
 
 # The archive's own words, as readers type them (lowercase, unstemmed), with how many published
-# articles use each: prefixes expand to them and "did you mean" respells from them. A materialized
-# view, refreshed after imports (articles.services.vocabulary_refresh), because ts_stat reads every
-# vector. Letters (and inner ' or -) only, so numbers and URLs stay out. The table is named with its
-# schema because PostgreSQL 17+ builds and refreshes materialized views with a search_path of
-# pg_catalog only.
+# articles use each: prefixes expand to them and "did you mean" respells from them. The words of
+# people's names, aliases and tag names are in it too (0 articles when no text uses them), so a
+# correction can reach a spelling only an alias has. A materialized view, refreshed after imports
+# (articles.services.vocabulary_refresh), because ts_stat reads every vector. Letters (and inner '
+# or -) only, so numbers and URLs stay out. Tables are named with their schema because PostgreSQL
+# 17+ builds and refreshes materialized views with a search_path of pg_catalog only.
 def create_vocabulary_sql(schema: str) -> str:
     return f"""
 CREATE MATERIALIZED VIEW articles_vocabulary AS
-SELECT word, ndoc FROM ts_stat($$
-    SELECT to_tsvector('simple', title || ' ' || summary || ' ' || body)
-    FROM {schema}.articles_article WHERE status = 'published'
-$$)
-WHERE word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40;
+SELECT word, max(ndoc) AS ndoc FROM (
+    SELECT word, ndoc FROM ts_stat($$
+        SELECT to_tsvector('simple', title || ' ' || summary || ' ' || body)
+        FROM {schema}.articles_article WHERE status = 'published'
+    $$)
+    UNION ALL
+    SELECT word, 0 FROM ts_stat($$
+        SELECT to_tsvector('simple', name) FROM {schema}.articles_person
+        UNION ALL SELECT to_tsvector('simple', name) FROM {schema}.articles_personalias
+        UNION ALL SELECT to_tsvector('simple', name) FROM {schema}.articles_tag
+    $$)
+) AS words
+WHERE word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40
+GROUP BY word;
 CREATE UNIQUE INDEX articles_vocabulary_word ON articles_vocabulary (word text_pattern_ops);
 CREATE INDEX articles_vocabulary_word_trgm ON articles_vocabulary USING gin (word gin_trgm_ops);
 """

@@ -279,3 +279,9 @@ def test_the_seed_archive_answers_the_alias_both_ways(seed_archive):
     }
     assert {article.title for article in chupik} == titles
     assert [article.alias_match for article in cupik] == [False, True]
+
+
+def test_corrections_reach_names_no_text_spells(chupik):
+    ArticleFactory(body="An article that names nobody.")
+    vocabulary_refresh()
+    assert ArticleSearch("Valentina Cupikk").suggestions().correction == "Valentina cupik"
