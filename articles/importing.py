@@ -83,10 +83,6 @@ class ArticleInput:
     tags: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
 
-    @property
-    def origin(self) -> str:
-        return _origin(self.path, self.line)
-
 
 @dataclass(frozen=True, slots=True)
 class ImportFailure:

@@ -302,11 +302,12 @@ class ArticleSearch:
             operand = _any_of([f"({operand})", *(f"({name})" for name in names)])
         return operand
 
+    def _group_operand(self, group: tuple[Term, ...], *, with_names: bool) -> str:
+        """One group of alternatives (terms joined by OR)."""
+        return _any_of([f"({self._term_operand(term, with_names=with_names)})" for term in group])
+
     def _tsquery(self, *, with_names: bool) -> str:
-        groups = [
-            _any_of([f"({self._term_operand(term, with_names=with_names)})" for term in group])
-            for group in self.parsed.groups
-        ]
+        groups = [self._group_operand(group, with_names=with_names) for group in self.parsed.groups]
         if with_names:  # ranking and highlighting: exclusions only filter, and ts_rank scores them 0
             return " & ".join(groups)
         excluded = [f"!({self._term_operand(term, with_names=False)})" for term in self.parsed.excluded]
@@ -333,7 +334,7 @@ class ArticleSearch:
         # Each group matches through its text, or through the articles linked to the people it names.
         condition = Q()
         for group in self.parsed.groups:
-            group_text = _any_of([f"({self._term_operand(term, with_names=False)})" for term in group])
+            group_text = self._group_operand(group, with_names=False)
             group_condition = Q(search_vector=self._query(group_text))
             people = [person for term in group for person in self.people_by_term.get(term, [])]
             if people:
