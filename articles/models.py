@@ -6,10 +6,11 @@ import, the admin nor a raw SQL session can break them.
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Now
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.search import ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
@@ -409,14 +410,112 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
         # The digest is derived from the body; keep the two from drifting apart.
         self.body = normalise_body(self.body)
         self.body_sha256 = body_sha256(self.body)
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            if self._earlier_text_keep() and update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_sha256", "archived_at"}
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"pk": self.pk, "slug": self.slug})
 
+    def _earlier_text_keep(self) -> bool:
+        """When the body changes, keep the text it replaces as an ``ArticleVersion``; True if it did.
+
+        Here rather than in a service so that no path that saves an article (the admin, a
+        shell, a future form) can lose a text someone may have cited. The stored row is read
+        under a lock, so the version holds what was really stored even if this instance was
+        stale. Bulk ``update()`` calls bypass this and must not touch bodies.
+        """
+        if self._state.adding or self.pk is None:
+            return False
+        stored = (
+            Article.objects.select_for_update()
+            .filter(pk=self.pk)
+            .values("title", "body", "body_sha256", "archived_at")
+            .first()
+        )
+        if stored is None or stored["body_sha256"] == self.body_sha256:
+            return False
+        ArticleVersion.objects.create(
+            article=self, number=self.versions.count() + 1, superseded_at=timezone.now(), **stored
+        )
+        # The new text is the one the archive holds from now on.
+        self.archived_at = timezone.now()
+        return True
+
     @property
     def paragraphs(self) -> list[str]:
         return split_paragraphs(self.body)
+
+
+class ArticleVersion(models.Model):
+    """An earlier text of an article, kept when a correction replaced it.
+
+    Journalists cite the exact text they saw: each version stays readable at its own URL
+    with its digest. Version 1 is the first text archived; the article itself holds the
+    current text, whose number is one more than its last kept version.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    body = models.TextField()
+    body_sha256 = models.CharField("SHA-256 of the body", max_length=64)
+    archived_at = models.DateTimeField(help_text="When the archive captured this text.")
+    superseded_at = models.DateTimeField(help_text="When a correction replaced this text.")
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="article_version_number_positive"),
+            models.CheckConstraint(
+                condition=Q(body_sha256__regex=r"^[0-9a-f]{64}$"), name="article_version_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} (version {self.number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "articles:article_version",
+            kwargs={"pk": self.article_id, "slug": self.article.slug, "number": self.number},
+        )
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return split_paragraphs(self.body)
+
+
+class MergedEntity(models.Model):
+    """A row merged into another by an editor: its old id and slug keep leading to the one kept.
+
+    The id is the merged row's own (PostgreSQL never reuses ids), so /people/<old id>/… redirects.
+    """
+
+    id = models.BigIntegerField(primary_key=True, help_text="The id the merged row had.")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH)
+    merged_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.into}"
+
+
+class MergedPerson(MergedEntity):
+    into = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merged")
+
+    class Meta:
+        verbose_name_plural = "merged people"
+
+
+class MergedTag(MergedEntity):
+    into = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="merged")
 
 
 class Claim(SlugNaturalKeyMixin, TimeStampedModel):

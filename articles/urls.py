@@ -9,6 +9,11 @@ urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
     path("search/", prefer_index_scans(search.SearchView.as_view()), name="search"),
     path("articles/<int:pk>/<slug:slug>/", pages.ArticleDetailView.as_view(), name="article_detail"),
+    path(
+        "articles/<int:pk>/<slug:slug>/versions/<int:number>/",
+        pages.ArticleVersionView.as_view(),
+        name="article_version",
+    ),
     path("sources/", browse.SourceListView.as_view(), name="source_list"),
     path("sources/<int:pk>/<slug:slug>/", browse.SourceDetailView.as_view(), name="source_detail"),
     path("people/", browse.PersonListView.as_view(), name="person_list"),

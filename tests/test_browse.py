@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article, ArticleStatus, Claim, ClaimRating, Person, Source, Tag
+from articles.models import Article, ArticleStatus, Claim, ClaimRating, MergedPerson, MergedTag, Person, Source, Tag
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -155,6 +155,18 @@ def test_a_wrong_slug_redirects_permanently(client, kind, make):
     response = client.get(f"/{kind}/{entity.pk}/an-old-slug/?page=2")
     assert response.status_code == 301
     assert response["Location"] == f"{entity.get_absolute_url()}?page=2"  # the page asked for is kept
+
+
+@pytest.mark.parametrize(
+    ("kind", "make", "merged_model"), [("people", PersonFactory, MergedPerson), ("tags", TagFactory, MergedTag)]
+)
+def test_a_merged_person_or_tag_redirects_to_the_one_kept(client, kind, make, merged_model):
+    kept = make(slug="kept")
+    merged_model.objects.create(id=987001, name="Duplicate", slug="duplicate", into=kept)
+    for old_slug in ("duplicate", "any-slug"):
+        response = client.get(f"/{kind}/987001/{old_slug}/?page=1")
+        assert response.status_code == 301
+        assert response["Location"] == f"{kept.get_absolute_url()}?page=1"
 
 
 def test_a_wrong_claim_slug_redirects_permanently(client):

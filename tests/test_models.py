@@ -114,6 +114,40 @@ def test_save_keeps_the_digest_in_step_with_the_body():
     assert article.paragraphs == ["First paragraph.", "Second paragraph."]
 
 
+def test_a_changed_body_keeps_the_text_it_replaces_as_a_version():
+    article = ArticleFactory(title="First headline", body="The first text.")
+    first_digest, first_archived = article.body_sha256, article.archived_at
+    article.title, article.body = "Corrected headline", "The corrected text."
+    article.save()
+    (version,) = article.versions.all()
+    assert (version.number, version.title, version.body) == (1, "First headline", "The first text.")
+    assert (version.body_sha256, version.archived_at) == (first_digest, first_archived)
+    assert version.superseded_at >= first_archived
+    # The article now holds the new text, archived when the correction was made.
+    assert article.archived_at == Article.objects.get(pk=article.pk).archived_at > first_archived
+    article.body = "A third text."
+    article.save()
+    assert list(article.versions.values_list("number", "body")) == [(1, "The first text."), (2, "The corrected text.")]
+
+
+def test_saving_without_changing_the_body_keeps_no_version():
+    article = ArticleFactory(body="Unchanged text.")
+    article.title = "Only the headline changed"
+    article.body = "Unchanged   text.\n"  # the same text once normalised
+    article.save()
+    assert not article.versions.exists()
+
+
+def test_a_stale_copy_still_keeps_the_text_really_stored():
+    article = ArticleFactory(body="Original.")
+    stale = Article.objects.get(pk=article.pk)
+    article.body = "Second."
+    article.save()
+    stale.body = "Third."
+    stale.save()
+    assert list(article.versions.values_list("body", flat=True)) == ["Original.", "Second."]
+
+
 def test_published_excludes_drafts_and_retractions():
     published = ArticleFactory(status=ArticleStatus.PUBLISHED)
     ArticleFactory(status=ArticleStatus.DRAFT)

@@ -195,7 +195,8 @@ def test_article_page_makes_the_same_number_of_queries_for_3_and_30_links(client
     link(3)
     few = queries_for(client, article.get_absolute_url())
     link(27)
-    assert queries_for(client, article.get_absolute_url()) == few == 5
+    # The article, its four prefetches and its versions.
+    assert queries_for(client, article.get_absolute_url()) == few == 6
 
 
 def test_article_text_is_escaped(client):
@@ -218,6 +219,62 @@ def test_a_wrong_slug_redirects_permanently_to_the_canonical_url(client):
     response = client.get(f"/articles/{article.pk}/an-outdated-slug/")
     assert response.status_code == 301
     assert response["Location"] == article.get_absolute_url()
+
+
+# --- Versions ----------------------------------------------------------------------------------
+
+
+def corrected(article: Article, body: str) -> Article:
+    article.body = body
+    article.save()
+    return article
+
+
+def test_a_corrected_article_says_so_and_links_every_version(client):
+    article = ArticleFactory(body="The first text.")
+    first_digest = article.body_sha256
+    corrected(article, "The corrected text.")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Corrected " in page
+    assert '<a href="#versions">Earlier versions</a>' in page
+    version_url = f"{article.get_absolute_url()}versions/1/"
+    assert f'<a href="{version_url}">Version 1</a>' in page
+    assert first_digest in page and article.body_sha256 in page
+    assert "Version 2 (current, this page)" in page
+
+
+def test_an_uncorrected_article_shows_no_versions(client):
+    page = client.get(ArticleFactory().get_absolute_url()).content.decode()
+    assert 'id="versions"' not in page
+    assert "Corrected" not in page
+
+
+def test_an_earlier_version_stays_readable_at_its_own_url(client):
+    article = ArticleFactory(title="Old headline", body="First paragraph.\n\nThe wrong figure: 12.")
+    first_digest = article.body_sha256
+    corrected(article, "First paragraph.\n\nThe right figure: 21.")
+    response = client.get(f"/articles/{article.pk}/{article.slug}/versions/1/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The wrong figure: 12." in page and "The right figure: 21." not in page
+    assert '<p id="p2">' in page  # paragraph anchors, so the old text can be cited at a paragraph
+    assert first_digest in page
+    assert "This is version 1 of this article" in page
+    assert f'<a href="{article.get_absolute_url()}">Read the current version</a>' in page
+
+
+def test_a_version_with_a_wrong_slug_redirects_and_an_unknown_one_is_not_found(client):
+    article = corrected(ArticleFactory(slug="right-slug"), "New text.")
+    response = client.get(f"/articles/{article.pk}/old-slug/versions/1/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/articles/{article.pk}/right-slug/versions/1/"
+    assert client.get(f"/articles/{article.pk}/right-slug/versions/2/").status_code == 404
+
+
+@pytest.mark.parametrize("status", [ArticleStatus.DRAFT, ArticleStatus.RETRACTED])
+def test_versions_of_unpublished_articles_are_not_found(client, status):
+    article = corrected(ArticleFactory(status=status), "New text.")
+    assert client.get(f"/articles/{article.pk}/{article.slug}/versions/1/").status_code == 404
 
 
 @pytest.mark.parametrize(

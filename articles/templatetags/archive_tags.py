@@ -27,3 +27,21 @@ def nav_link(context, section: str, label: str) -> str:
 def page_numbers(page_obj) -> list:
     """The page numbers to link to: the first and last, those around the current one, and gaps."""
     return list(page_obj.paginator.get_elided_page_range(page_obj.number))
+
+
+# Parameters that only say where a visitor came from: the same page without them is the canonical one.
+TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_")
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """This page's absolute URL, without tracking parameters (its query string otherwise names the page)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    params = request.GET.copy()
+    for name in list(params):
+        if name.startswith(TRACKING_PARAMS):
+            del params[name]
+    query = params.urlencode()
+    return request.build_absolute_uri(request.path) + (f"?{query}" if query else "")

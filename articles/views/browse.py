@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.generic import DetailView, ListView
 
-from articles.models import Article, ArticleStatus, Claim, ClaimRating, Person, Source, Tag
+from articles.models import Article, ArticleStatus, Claim, ClaimRating, MergedPerson, MergedTag, Person, Source, Tag
 from articles.search import SORT_NEWEST
 from articles.timeline import timeline_for
 from articles.views.base import CanonicalSlugMixin
@@ -171,6 +171,7 @@ class PersonDetailView(EntityDetailView):
     template_name = "articles/person_detail.html"
     context_object_name = "person"
     queryset = Person.objects.prefetch_related("aliases")
+    merged_model = MergedPerson
 
     def published_articles(self) -> QuerySet:
         return Article.objects.published().involving(self.object)
@@ -193,6 +194,7 @@ class TagDetailView(EntityDetailView):
     template_name = "articles/tag_detail.html"
     context_object_name = "tag"
     queryset = Tag.objects.all()
+    merged_model = MergedTag
 
     def published_articles(self) -> QuerySet:
         return Article.objects.published().filter(tags=self.object)

@@ -1,10 +1,11 @@
-"""The home page and the article page."""
+"""The home page, the article page and the article's earlier versions."""
 
 from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
-from articles.models import Article, Claim, ClaimReport, Person, Source, Tag
+from articles.models import Article, ArticleVersion, Claim, ClaimReport, Person, Source, Tag
 from articles.search import SORT_NEWEST
 from articles.timeline import span_for, timeline_for
 from articles.views.base import CanonicalSlugMixin
@@ -54,5 +55,41 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
         return (
             Article.objects.published()
             .select_related("source")
-            .prefetch_related("authors", "people", "tags", Prefetch("claim_reports", queryset=reports))
+            .prefetch_related(
+                "authors",
+                "people",
+                "tags",
+                Prefetch("claim_reports", queryset=reports),
+                Prefetch("versions", queryset=version_list()),
+            )
         )
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["versions"] = list(self.object.versions.all())
+        return context
+
+
+class ArticleVersionView(CanonicalSlugMixin, DetailView):
+    """An earlier text of a published article, as it was archived, at its own permanent URL."""
+
+    template_name = "articles/article_version.html"
+    context_object_name = "version"
+
+    def get_object(self, queryset=None) -> ArticleVersion:
+        return get_object_or_404(
+            ArticleVersion.objects.select_related("article__source").filter(article__in=Article.objects.published()),
+            article_id=self.kwargs["pk"],
+            number=self.kwargs["number"],
+        )
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        article = self.object.article
+        context.update(article=article, versions=list(version_list().filter(article=article)))
+        return context
+
+
+def version_list():
+    """An article's earlier versions, oldest first, without their texts (a list shows only their digests)."""
+    return ArticleVersion.objects.defer("body").order_by("number")
