@@ -1,8 +1,10 @@
-"""Plain-text helpers: how bodies are normalised, hashed and split into paragraphs."""
+"""Plain-text helpers: how bodies are normalised, hashed, split into paragraphs and compared."""
 
+import difflib
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.utils.text import slugify
 
@@ -38,3 +40,52 @@ def slug_for(text: str, max_length: int) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug or "untitled"
+
+
+@dataclass(frozen=True)
+class ParagraphChange:
+    """One paragraph a correction changed, added or removed, as runs of words.
+
+    ``segments`` are ``(operation, text)`` pairs with ``operation`` one of ``equal``,
+    ``delete`` (only in the earlier text) and ``insert`` (only in the later one).
+    """
+
+    old_number: int | None  # in the earlier text; None for an added paragraph
+    new_number: int | None  # in the later text; None for a removed paragraph
+    segments: list[tuple[str, str]]
+
+
+def text_changes(earlier: str, later: str) -> list[ParagraphChange]:
+    """What changed between two normalised bodies, paragraph by paragraph, word by word within a paragraph.
+
+    Unchanged paragraphs are left out: a reader checking a correction wants to see what moved.
+    """
+    old, new = split_paragraphs(earlier), split_paragraphs(later)
+    changes = []
+    for operation, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if operation == "equal":
+            continue
+        # A replaced run pairs its paragraphs in order; the longer side's extra ones were added or removed.
+        for offset in range(max(i2 - i1, j2 - j1)):
+            i, j = i1 + offset, j1 + offset
+            before = old[i] if i < i2 else None
+            after = new[j] if j < j2 else None
+            changes.append(
+                ParagraphChange(
+                    old_number=i + 1 if before is not None else None,
+                    new_number=j + 1 if after is not None else None,
+                    segments=_word_changes(before or "", after or ""),
+                )
+            )
+    return changes
+
+
+def _word_changes(before: str, after: str) -> list[tuple[str, str]]:
+    old, new = before.split(), after.split()
+    segments = []
+    for operation, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if operation in ("equal", "delete", "replace") and i2 > i1:
+            segments.append(("equal" if operation == "equal" else "delete", " ".join(old[i1:i2])))
+        if operation in ("insert", "replace") and j2 > j1:
+            segments.append(("insert", " ".join(new[j1:j2])))
+    return segments

@@ -261,6 +261,22 @@ def test_an_earlier_version_stays_readable_at_its_own_url(client):
     assert first_digest in page
     assert "This is version 1 of this article" in page
     assert f'<a href="{article.get_absolute_url()}">Read the current version</a>' in page
+    # What the correction changed, word by word, against the text that replaced it.
+    assert "The <del>wrong</del> <ins>right</ins> figure: <del>12.</del> <ins>21.</ins>" in page
+    assert "The headline was “Old headline”." not in page
+
+
+def test_a_version_shows_its_changes_against_the_next_version_and_a_changed_headline(client):
+    article = ArticleFactory(title="Headline", body="Text one.")
+    corrected(article, "Text two.")
+    article.title = "Corrected headline"
+    corrected(article, "Text three.")
+    page = client.get(f"{article.get_absolute_url()}versions/1/").content.decode()
+    assert f'<a href="{article.get_absolute_url()}versions/2/">version 2</a>' in page
+    assert "<del>one.</del> <ins>two.</ins>" in page
+    page = client.get(f"{article.get_absolute_url()}versions/2/").content.decode()
+    assert "<del>two.</del> <ins>three.</ins>" in page
+    assert "The headline was “Headline”." in page
 
 
 def test_a_version_with_a_wrong_slug_redirects_and_an_unknown_one_is_not_found(client):

@@ -7,6 +7,7 @@ from django.views.generic import DetailView, TemplateView
 
 from articles.models import Article, ArticleVersion, Claim, ClaimReport, Person, Source, Tag
 from articles.search import SORT_NEWEST
+from articles.text import text_changes
 from articles.timeline import span_for, timeline_for
 from articles.views.base import CanonicalSlugMixin
 
@@ -85,8 +86,14 @@ class ArticleVersionView(CanonicalSlugMixin, DetailView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        article = self.object.article
-        context.update(article=article, versions=list(version_list().filter(article=article)))
+        version, article = self.object, self.object.article
+        following = ArticleVersion.objects.filter(article=article, number=version.number + 1).first()
+        context.update(
+            article=article,
+            versions=list(version_list().filter(article=article)),
+            following=following,
+            changes=text_changes(version.body, following.body if following else article.body),
+        )
         return context
 
 
