@@ -448,6 +448,21 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
     def paragraphs(self) -> list[str]:
         return split_paragraphs(self.body)
 
+    def current_version(self, earlier_versions: int) -> "ArticleVersion":
+        """The text the article holds now, numbered as the version it will be kept as (not stored).
+
+        So the current text, too, has an address that will always show exactly this text.
+        """
+        return ArticleVersion(
+            article=self,
+            number=earlier_versions + 1,
+            title=self.title,
+            body=self.body,
+            body_sha256=self.body_sha256,
+            archived_at=self.archived_at,
+            superseded_at=None,
+        )
+
 
 class ArticleVersion(models.Model):
     """An earlier text of an article, kept when a correction replaced it.
@@ -463,7 +478,7 @@ class ArticleVersion(models.Model):
     body = models.TextField()
     body_sha256 = models.CharField("SHA-256 of the body", max_length=64)
     archived_at = models.DateTimeField(help_text="When the archive captured this text.")
-    superseded_at = models.DateTimeField(help_text="When a correction replaced this text.")
+    superseded_at = models.DateTimeField(help_text="When a correction replaced this text.")  # None: current
 
     class Meta:
         ordering = ["article", "number"]
@@ -591,3 +606,137 @@ class ClaimReport(models.Model):
     def paragraph_text(self) -> str:
         paragraphs = self.article.paragraphs
         return paragraphs[self.paragraph - 1] if self.paragraph <= len(paragraphs) else ""
+
+
+# --- Near-duplicates: articles that retell the same report (see articles.near_duplicates) -------
+
+from django.contrib.postgres.indexes import BrinIndex  # noqa: E402  (kept with the models that use it)
+
+# Store the fingerprints (%(hashes)s[i] of article %(article_ids)s[i]) and return, for each of
+# their hashes that other articles hold, those articles: held by at most %(max_holders)s of them.
+# One statement, so the arrays travel and are parsed once. The SELECT does not see the rows the
+# INSERT adds (one snapshot for the whole statement): it finds the other holders only.
+# Rows go in sorted by hash, the order of the primary key, which they mostly extend at
+# random places: sorted, neighbours share the index pages each insert reads. The lookup is
+# one scan of that key, which PostgreSQL walks in hash order; hashes nobody else holds cost
+# a probe and return nothing.
+STORE_AND_FIND_HOLDERS_SQL = """
+WITH new (hash, article_id) AS MATERIALIZED (
+    SELECT * FROM unnest(%(hashes)s::bigint[], %(article_ids)s::bigint[])
+), stored AS (
+    INSERT INTO articles_articlefingerprint (hash, article_id)
+    SELECT hash, article_id FROM new ORDER BY hash
+)
+SELECT hash, array_agg(article_id)
+FROM articles_articlefingerprint
+WHERE hash = ANY(ARRAY(SELECT hash FROM new))
+GROUP BY hash
+HAVING count(*) <= %(max_holders)s
+"""
+
+
+class ArticleFingerprintQuerySet(models.QuerySet):
+    def store(self, prints: dict[int, set[int]], *, max_holders: int) -> dict[int, list[int]]:
+        """Store ``prints`` (fingerprint sets by article id) and return the other articles holding each.
+
+        One statement for any number of articles. Hashes held by no other
+        article are left out, and so are hashes held by more than
+        ``max_holders`` articles (boilerplate). The articles must have no
+        fingerprints stored yet.
+        """
+        article_ids = [pk for pk, hashes in prints.items() for _ in hashes]
+        if not article_ids:
+            return {}
+        hashes = [value for values in prints.values() for value in values]
+        from django.db import connections
+
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                STORE_AND_FIND_HOLDERS_SQL,
+                {"hashes": hashes, "article_ids": article_ids, "max_holders": max_holders},
+            )
+            return dict(cursor.fetchall())
+
+
+class ArticleFingerprint(models.Model):
+    """One winnowed fingerprint of an article's text: the hash of a run of words (articles.near_duplicates).
+
+    The primary key starts with the hash: it is the index new texts look their
+    fingerprints up in, and it answers with the article ids alone (index-only
+    scans). Rows arrive batch by batch, and batches hold increasing article ids,
+    so a BRIN index narrows an article's rows down to the pages of its batch
+    (deletes when a text changes: some 20 ms at 100,000 articles) at next to no
+    cost per insert; a B-tree on the article would add about a quarter to the
+    cost of storing fingerprints (see bench/near_duplicates.py).
+    """
+
+    pk = models.CompositePrimaryKey("hash", "article")
+    hash = models.BigIntegerField()
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="fingerprints", db_index=False)
+
+    objects = ArticleFingerprintQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Summarised as ranges fill, not only by VACUUM: unsummarised ranges are read by every delete.
+            BrinIndex(fields=["article"], pages_per_range=32, autosummarize=True, name="fingerprint_article_brin")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hash:016x} in {self.article_id}"
+
+
+class NearDuplicateQuerySet(models.QuerySet):
+    def shown(self) -> "NearDuplicateQuerySet":
+        """Pairs whose other article readers may see, strongest first, then newest, with its source."""
+        return (
+            self.filter(other__status=ArticleStatus.PUBLISHED)
+            .select_related("other__source")
+            .order_by(
+                F("containment").desc(),
+                F("shared_words").desc(),
+                F("other__published_on").desc(nulls_last=True),
+                "-other_id",
+            )
+        )
+
+
+class NearDuplicate(models.Model):
+    """That ``article`` retells the report ``other`` tells: they share passages or mostly the same text.
+
+    Each pair is stored twice, once from each side, with the same figures, so an
+    article's list is one indexed lookup whichever side it is on. The figures are
+    counted in the shorter text (see articles.near_duplicates.overlap).
+    """
+
+    # Indexed by the unique constraint, which starts with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="near_duplicates", db_index=False)
+    other = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    shared_passages = models.PositiveIntegerField(help_text="Passages of eight or more words both texts have.")
+    shared_words = models.PositiveIntegerField(help_text="Words in those passages.")
+    containment = models.FloatField(help_text="Share of the shorter text in those passages, from 0 to 1.")
+    found_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    objects = NearDuplicateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "other"], name="near_duplicate_unique"),
+            models.CheckConstraint(condition=~Q(article=F("other")), name="near_duplicate_not_itself"),
+            models.CheckConstraint(
+                condition=Q(containment__gte=0, containment__lte=1), name="near_duplicate_containment_share"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} ≈ {self.other}"
+
+    @property
+    def is_mostly_same(self) -> bool:
+        from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT
+
+        return self.containment >= MOSTLY_SAME_CONTAINMENT
+
+    @property
+    def containment_percent(self) -> int:
+        return round(self.containment * 100)

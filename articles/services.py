@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +23,18 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from articles.importing import ArticleInput, ImportFailure, iter_inputs
-from articles.models import SLUG_MAX_LENGTH, Article, ArticleStatus, Person, PersonAlias, Source, Tag
+from articles.models import (
+    SLUG_MAX_LENGTH,
+    Article,
+    ArticleFingerprint,
+    ArticleStatus,
+    NearDuplicate,
+    Person,
+    PersonAlias,
+    Source,
+    Tag,
+)
+from articles.near_duplicates import BOILERPLATE_HOLDERS, candidate_pairs, fingerprints, overlap, words
 from articles.search import REFRESH_VOCABULARY_SQL
 from articles.text import body_sha256, slug_for
 
@@ -143,6 +154,59 @@ def vocabulary_refresh() -> None:
         cursor.execute(REFRESH_VOCABULARY_SQL)
 
 
+def near_duplicates_refresh(article_ids: Iterable[int]) -> int:
+    """Find again which articles retell the same report as these: after their text changed, or to backfill.
+
+    Their fingerprints and their pairs (from either side) are dropped, then
+    computed from the stored texts and matched against the whole archive, in one
+    transaction. Returns how many pairs involve them now.
+    """
+    ids = list(dict.fromkeys(article_ids))
+    with transaction.atomic():
+        # Locked, so two refreshes of one article (two editors saving) run one after the other.
+        articles = Article.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        bodies = dict(articles.values_list("pk", "body"))
+        ArticleFingerprint.objects.filter(article_id__in=ids).delete()
+        NearDuplicate.objects.filter(Q(article_id__in=ids) | Q(other_id__in=ids)).delete()
+        return _near_duplicates_find(bodies)
+
+
+def _near_duplicates_find(bodies: Mapping[int, str]) -> int:
+    """Store the fingerprints of these articles (bodies by id; none stored yet) and the pairs they form.
+
+    The same few queries whatever the number of articles: one to store their
+    fingerprints and learn who else holds them, one for the bodies of the
+    candidates, one to insert the pairs that pass the exact comparison.
+    """
+    tokens = {pk: words(body) for pk, body in bodies.items()}
+    prints = {pk: fingerprints(article_words) for pk, article_words in tokens.items()}
+    holders = ArticleFingerprint.objects.store(prints, max_holders=BOILERPLATE_HOLDERS)
+    candidates = candidate_pairs(prints, holders, max_holders=BOILERPLATE_HOLDERS)
+    if not candidates:
+        return 0
+    elsewhere = {other for _, other in candidates if other not in tokens}
+    for pk, body in Article.objects.filter(pk__in=elsewhere).order_by().values_list("pk", "body"):
+        tokens[pk] = words(body)
+    pairs = []
+    for mine, theirs in candidates:
+        if theirs not in tokens:  # deleted meanwhile
+            continue
+        shared = overlap(tokens[mine], tokens[theirs])
+        if shared.is_near_duplicate:
+            figures = {
+                "shared_passages": shared.passages,
+                "shared_words": shared.words,
+                "containment": shared.containment,
+            }
+            pairs += [
+                NearDuplicate(article_id=mine, other_id=theirs, **figures),
+                NearDuplicate(article_id=theirs, other_id=mine, **figures),
+            ]
+    # Refreshing two articles of one pair at the same time stores it twice, with the same figures.
+    NearDuplicate.objects.bulk_create(pairs, ignore_conflicts=True)
+    return len(pairs) // 2
+
+
 def _batch_import(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
     """Store a batch in one transaction, or else article by article."""
     try:
@@ -200,6 +264,7 @@ def _batch_write(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
         _links_create(Article.authors, articles, [[people[n.lower()] for n in a.authors] for a in inputs])
         _links_create(Article.people, articles, [[people[n.lower()] for n in a.people] for a in inputs])
         _links_create(Article.tags, articles, [[tags[n.lower()] for n in a.tags] for a in inputs])
+        _near_duplicates_find({article.pk: article.body for article in articles})
     return outcome
 
 

@@ -1,18 +1,27 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from articles import feeds
 from articles.search import prefer_index_scans
-from articles.views import browse, pages, search
+from articles.views import browse, citations, export, pages, search
 
 app_name = "articles"
+
+register_converter(citations.CitationFormatConverter, "citation_format")
 
 urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
     path("search/", prefer_index_scans(search.SearchView.as_view()), name="search"),
+    path("search/export.csv", prefer_index_scans(export.search_csv), name="search_csv"),
     path("articles/<int:pk>/<slug:slug>/", pages.ArticleDetailView.as_view(), name="article_detail"),
     path(
         "articles/<int:pk>/<slug:slug>/versions/<int:number>/",
         pages.ArticleVersionView.as_view(),
         name="article_version",
+    ),
+    path(
+        "articles/<int:pk>/<slug:slug>/cite.<citation_format:fmt>",
+        citations.article_citation,
+        name="article_citation",
     ),
     path("sources/", browse.SourceListView.as_view(), name="source_list"),
     path("sources/<int:pk>/<slug:slug>/", browse.SourceDetailView.as_view(), name="source_detail"),
@@ -22,4 +31,10 @@ urlpatterns = [
     path("tags/<int:pk>/<slug:slug>/", browse.TagDetailView.as_view(), name="tag_detail"),
     path("claims/", browse.ClaimListView.as_view(), name="claim_list"),
     path("claims/<int:pk>/<slug:slug>/", browse.ClaimDetailView.as_view(), name="claim_detail"),
+    # Atom feeds (articles.feeds): the newest published articles of the archive, a search, an entity.
+    path("feed/", feeds.ArchiveFeed(), name="archive_feed"),
+    path("search/feed/", prefer_index_scans(feeds.SearchFeed()), name="search_feed"),
+    path("sources/<int:pk>/<slug:slug>/feed/", feeds.SourceFeed(), name="source_feed"),
+    path("people/<int:pk>/<slug:slug>/feed/", feeds.PersonFeed(), name="person_feed"),
+    path("tags/<int:pk>/<slug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
 ]

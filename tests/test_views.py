@@ -195,8 +195,8 @@ def test_article_page_makes_the_same_number_of_queries_for_3_and_30_links(client
     link(3)
     few = queries_for(client, article.get_absolute_url())
     link(27)
-    # The article, its four prefetches and its versions.
-    assert queries_for(client, article.get_absolute_url()) == few == 6
+    # The article, its four prefetches, its versions and the articles that retell it.
+    assert queries_for(client, article.get_absolute_url()) == few == 7
 
 
 def test_article_text_is_escaped(client):
@@ -212,6 +212,22 @@ def test_unpublished_articles_are_not_found(client, status):
     response = client.get(article.get_absolute_url())
     assert response.status_code == 404
     assert "There is no published page at this address." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/search/?q=mobilization&tag=russia", "/people/", "{article}", "{article}versions/1/"]
+)
+def test_every_page_names_its_canonical_address_without_tracking_parameters(client, path):
+    article = ArticleFactory()
+    path = path.format(article=article.get_absolute_url())
+    separator = "&" if "?" in path else "?"
+    page = client.get(f"{path}{separator}utm_source=newsletter&fbclid=abc").content.decode()
+    assert page.count('rel="canonical"') == 1
+    assert f'<link rel="canonical" href="http://testserver{path.replace("&", "&amp;")}">' in page
+
+
+def test_an_error_page_names_no_canonical_address(client):
+    assert 'rel="canonical"' not in client.get("/articles/987654/nothing/").content.decode()
 
 
 def test_a_wrong_slug_redirects_permanently_to_the_canonical_url(client):
@@ -243,10 +259,27 @@ def test_a_corrected_article_says_so_and_links_every_version(client):
     assert "Version 2 (current, this page)" in page
 
 
-def test_an_uncorrected_article_shows_no_versions(client):
-    page = client.get(ArticleFactory().get_absolute_url()).content.decode()
-    assert 'id="versions"' not in page
+def test_an_uncorrected_article_is_not_marked_corrected_but_gives_its_texts_address(client):
+    article = ArticleFactory()
+    page = client.get(article.get_absolute_url()).content.decode()
     assert "Corrected" not in page
+    assert "Version 1 (current, this page)" in page
+    assert f'<a href="{article.get_absolute_url()}versions/1/">permanent address of this text</a>' in page
+
+
+def test_the_current_text_has_an_address_that_keeps_showing_it_after_a_correction(client):
+    article = ArticleFactory(body="The words first cited.")
+    address = f"{article.get_absolute_url()}versions/1/"
+    page = client.get(address).content.decode()
+    assert "This is version 1, the current text of" in page
+    assert "The words first cited." in page
+    assert "What the correction changed" not in page
+    corrected(article, "The words after the correction.")
+    page = client.get(address).content.decode()
+    assert "The words first cited." in page and "The words after the correction." not in page
+    assert "This is version 1 of this article" in page
+    assert "The words after the correction." in client.get(f"{article.get_absolute_url()}versions/2/").content.decode()
+    assert client.get(f"{article.get_absolute_url()}versions/3/").status_code == 404
 
 
 def test_an_earlier_version_stays_readable_at_its_own_url(client):
@@ -284,7 +317,8 @@ def test_a_version_with_a_wrong_slug_redirects_and_an_unknown_one_is_not_found(c
     response = client.get(f"/articles/{article.pk}/old-slug/versions/1/")
     assert response.status_code == 301
     assert response["Location"] == f"/articles/{article.pk}/right-slug/versions/1/"
-    assert client.get(f"/articles/{article.pk}/right-slug/versions/2/").status_code == 404
+    assert client.get(f"/articles/{article.pk}/right-slug/versions/3/").status_code == 404
+    assert client.get(f"/articles/{article.pk}/right-slug/versions/0/").status_code == 404
 
 
 @pytest.mark.parametrize("status", [ArticleStatus.DRAFT, ArticleStatus.RETRACTED])

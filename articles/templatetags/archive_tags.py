@@ -1,8 +1,14 @@
 """Template helpers for the public pages."""
 
+from dataclasses import dataclass
+
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles.citations import ARCHIVE_NAME
+from articles.feeds import archive_feed_title, entity_feed_title, search_feed_title, with_query
 
 register = template.Library()
 
@@ -45,3 +51,93 @@ def canonical_url(context) -> str:
             del params[name]
     query = params.urlencode()
     return request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+
+
+# --- A page's machine-readable twins: its JSON (the ``api`` namespace) and its Atom feed --------
+
+# The feed each page follows; every other page offers the whole archive's, so a feed reader
+# pointed at any page finds one.
+PAGE_FEEDS = {
+    "home": "archive_feed",
+    "search": "search_feed",
+    "source_detail": "source_feed",
+    "person_detail": "person_feed",
+    "tag_detail": "tag_feed",
+}
+# A feed has no pages and one order, newest first (articles.feeds): its link leaves both out.
+FEED_IGNORED_PARAMS = ("page", "sort")
+
+
+@dataclass(frozen=True)
+class PageFeed:
+    url: str  # absolute
+    title: str
+
+
+def page_match(context):
+    """The current page's route in the ``articles`` namespace, or None.
+
+    None too on error pages: Django's error handlers render them outside any view (no ``view``
+    in the context), and a 404's route would name an object that does not exist.
+    """
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match is None or match.namespace != "articles" or "view" not in context:
+        return None
+    return match
+
+
+def page_feed(context) -> PageFeed | None:
+    """The Atom feed the current page offers (see ``PAGE_FEEDS``), or None outside the public pages."""
+    match = page_match(context)
+    if match is None:
+        return None
+    request, feed_name, entity = context["request"], PAGE_FEEDS.get(match.url_name), context.get("object")
+    if feed_name == "search_feed":
+        params = request.GET.copy()
+        for name in FEED_IGNORED_PARAMS:
+            params.pop(name, None)
+        filterset = context.get("filter")
+        valid = filterset is not None and filterset.is_valid()
+        title = search_feed_title(filterset) if valid else f"Search — {ARCHIVE_NAME}"
+        path = with_query(reverse("articles:search_feed"), params.urlencode())
+    elif feed_name in ("source_feed", "person_feed", "tag_feed") and entity is not None:
+        title = entity_feed_title(entity)
+        path = reverse(f"articles:{feed_name}", kwargs={"pk": entity.pk, "slug": entity.slug})
+    else:
+        title, path = archive_feed_title(), reverse("articles:archive_feed")
+    return PageFeed(url=request.build_absolute_uri(path), title=title)
+
+
+def json_twin_url(context) -> str | None:
+    """The absolute URL of ``api:<this page's route>`` with the same arguments and query string, if there is one."""
+    match = page_match(context)
+    if match is None or not match.url_name:
+        return None
+    try:
+        path = reverse(f"api:{match.url_name}", kwargs=match.kwargs)
+    except NoReverseMatch:  # no such route in the API (or no API yet)
+        return None
+    request = context["request"]
+    return request.build_absolute_uri(with_query(path, request.META.get("QUERY_STRING", "")))
+
+
+@register.simple_tag(takes_context=True)
+def alternate_links(context) -> str:
+    """``<link rel="alternate">`` elements for the page's JSON twin and its Atom feed (see ``PAGE_FEEDS``)."""
+    links = []
+    if json_url := json_twin_url(context):
+        links.append(format_html('<link rel="alternate" type="application/json" href="{}">', json_url))
+    if feed := page_feed(context):
+        links.append(
+            format_html('<link rel="alternate" type="application/atom+xml" title="{}" href="{}">', feed.title, feed.url)
+        )
+    return mark_safe("\n  ".join(links))  # each one escaped by format_html
+
+
+@register.simple_tag(takes_context=True)
+def feed_link(context, label: str = "Atom feed") -> str:
+    """A visible link to the Atom feed the page advertises in its head (``alternate_links``)."""
+    feed = page_feed(context)
+    if feed is None:
+        return ""
+    return format_html('<a class="feed-link" href="{}" type="application/atom+xml">{}</a>', feed.url, label)

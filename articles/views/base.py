@@ -1,7 +1,7 @@
 """Pieces shared by the public views."""
 
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 
 
@@ -22,12 +22,34 @@ class CanonicalSlugMixin:
             merged = self.merged_model and self.merged_model.objects.filter(pk=kwargs.get("pk")).first()
             if not merged:
                 raise
-            return self.redirect_keeping_query(merged.into.get_absolute_url())
-        canonical = self.object.get_absolute_url()
+            return self.canonical_redirect(self.canonical_path(merged.into))
+        canonical = self.canonical_path(self.object)
         if request.path != canonical:
-            return self.redirect_keeping_query(canonical)
-        return self.render_to_response(self.get_context_data(object=self.object))
+            return self.canonical_redirect(canonical)
+        return self.render_object()
 
-    def redirect_keeping_query(self, path: str):
+    def canonical_path(self, obj: models.Model) -> str:
+        """The one address of ``obj`` this view answers at; the JSON twins answer at their own."""
+        return obj.get_absolute_url()
+
+    def canonical_redirect(self, path: str) -> HttpResponse:
         query = self.request.META.get("QUERY_STRING")
         return redirect(path + (f"?{query}" if query else ""), permanent=True)
+
+    def render_object(self) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+
+def entity_or_merged(model: type[models.Model], pk: int, merged_model: type[models.Model] | None = None):
+    """The row of ``model`` with id ``pk`` or, if an editor merged it into another, the one kept; else 404.
+
+    For the views that answer for an entity without being its page (feeds, API twins): compare
+    the result's id and slug with the address asked for to know whether to redirect.
+    """
+    entity = model.objects.filter(pk=pk).first()
+    if entity is None and merged_model is not None:
+        merged = merged_model.objects.filter(pk=pk).select_related("into").first()
+        entity = merged.into if merged else None
+    if entity is None:
+        raise Http404(f"No {model._meta.verbose_name} has the id {pk}.")
+    return entity

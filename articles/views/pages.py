@@ -2,10 +2,11 @@
 
 from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
-from articles.models import Article, ArticleVersion, Claim, ClaimReport, Person, Source, Tag
+from articles.models import Article, ArticleVersion, Claim, ClaimReport, NearDuplicate, Person, Source, Tag
 from articles.search import SORT_NEWEST
 from articles.text import text_changes
 from articles.timeline import span_for, timeline_for
@@ -44,7 +45,7 @@ class HomeView(TemplateView):
 
 
 class ArticleDetailView(CanonicalSlugMixin, DetailView):
-    """One published article, its paragraphs anchored (#p3), with the claims it reports and its links."""
+    """One published article, its paragraphs anchored (#p3), the claims it reports, its links, its other tellings."""
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
@@ -62,6 +63,7 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
                 "tags",
                 Prefetch("claim_reports", queryset=reports),
                 Prefetch("versions", queryset=version_list()),
+                Prefetch("near_duplicates", queryset=NearDuplicate.objects.shown(), to_attr="also_reported_in"),
             )
         )
 
@@ -72,28 +74,37 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
 
 
 class ArticleVersionView(CanonicalSlugMixin, DetailView):
-    """An earlier text of a published article, as it was archived, at its own permanent URL."""
+    """One text of a published article at its own permanent URL: an earlier one, or the current one.
+
+    /versions/<n>/ for the current text shows it now and the same text, kept, once a correction
+    replaces it; a citation of that address always leads to the words that were cited.
+    """
 
     template_name = "articles/article_version.html"
     context_object_name = "version"
 
     def get_object(self, queryset=None) -> ArticleVersion:
-        return get_object_or_404(
-            ArticleVersion.objects.select_related("article__source").filter(article__in=Article.objects.published()),
-            article_id=self.kwargs["pk"],
-            number=self.kwargs["number"],
-        )
+        article = get_object_or_404(Article.objects.published().select_related("source"), pk=self.kwargs["pk"])
+        number = self.kwargs["number"]
+        stored = article.versions.filter(number=number).first()
+        if stored is not None:
+            stored.article = article
+            return stored
+        earlier = article.versions.count()
+        if number != earlier + 1:
+            raise Http404("This article has no such version.")
+        return article.current_version(earlier)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         version, article = self.object, self.object.article
-        following = ArticleVersion.objects.filter(article=article, number=version.number + 1).first()
-        context.update(
-            article=article,
-            versions=list(version_list().filter(article=article)),
-            following=following,
-            changes=text_changes(version.body, following.body if following else article.body),
-        )
+        if version.superseded_at is not None:
+            following = ArticleVersion.objects.filter(article=article, number=version.number + 1).first()
+            context.update(
+                following=following,
+                changes=text_changes(version.body, following.body if following else article.body),
+            )
+        context.update(article=article, versions=list(version_list().filter(article=article)))
         return context
 
 
