@@ -4,9 +4,9 @@ Rules that must always hold live in the database as constraints, so neither an
 import, the admin nor a raw SQL session can break them.
 """
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Now
 from django.urls import reverse
@@ -412,9 +412,16 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
         self.body_sha256 = body_sha256(self.body)
         update_fields = kwargs.get("update_fields")
         with transaction.atomic():
-            if self._earlier_text_keep() and update_fields is not None:
+            new_text = self._state.adding or self._earlier_text_keep()
+            if new_text and update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "body_sha256", "archived_at"}
             super().save(*args, **kwargs)
+            if new_text:
+                # Imported after this module (services imports the models). Here, like the
+                # versions, so no path that writes a text leaves its "also reported in" stale.
+                from articles.services import near_duplicates_refresh
+
+                near_duplicates_refresh([self.pk])
 
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"pk": self.pk, "slug": self.slug})
@@ -610,8 +617,6 @@ class ClaimReport(models.Model):
 
 # --- Near-duplicates: articles that retell the same report (see articles.near_duplicates) -------
 
-from django.contrib.postgres.indexes import BrinIndex  # noqa: E402  (kept with the models that use it)
-
 # Store the fingerprints (%(hashes)s[i] of article %(article_ids)s[i]) and return, for each of
 # their hashes that other articles hold, those articles: held by at most %(max_holders)s of them.
 # One statement, so the arrays travel and are parsed once. The SELECT does not see the rows the
@@ -648,8 +653,6 @@ class ArticleFingerprintQuerySet(models.QuerySet):
         if not article_ids:
             return {}
         hashes = [value for values in prints.values() for value in values]
-        from django.db import connections
-
         with connections[self.db].cursor() as cursor:
             cursor.execute(
                 STORE_AND_FIND_HOLDERS_SQL,
