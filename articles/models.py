@@ -12,6 +12,7 @@ from django.db.models.functions import Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT
 from articles.search import ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
 
@@ -736,8 +737,6 @@ class NearDuplicate(models.Model):
 
     @property
     def is_mostly_same(self) -> bool:
-        from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT
-
         return self.containment >= MOSTLY_SAME_CONTAINMENT
 
     @property

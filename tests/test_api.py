@@ -10,6 +10,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from jsonschema import Draft202012Validator
@@ -329,6 +330,20 @@ def test_an_article_has_every_public_field(client, seed_archive):
         assert claim["paragraph"] == report.paragraph
         assert claim["paragraph_url"].endswith(f"#p{report.paragraph}")
         assert api_get(client, relative(claim["api_url"]))["statement"] == claim["statement"]
+
+
+def test_an_article_twin_lists_the_other_tellings_of_its_report(client, seed_archive):
+    call_command("find_near_duplicates", verbosity=0)  # loaddata bypasses save(), which finds them
+    compels = Article.objects.get(slug="russia-compels-migrants-to-join-putins-war-effort-in-ukraine-conflict")
+    prisoners = Article.objects.get(slug="prisoners-and-immigrants-are-being-forced-to-fight-for-russia-in-ukraine")
+    data = documented(api_get(client, f"/api{compels.get_absolute_url()}"), "ArticleDetail")
+    (pair,) = data["also_reported_in"]
+    assert pair["article"]["id"] == prisoners.pk
+    assert pair["article"]["api_url"] == f"http://testserver/api{prisoners.get_absolute_url()}"
+    assert (pair["shared_passages"], pair["mostly_same_text"]) == (2, False)
+    assert pair["shared_words"] >= 20
+    other = api_get(client, relative(pair["article"]["api_url"]))
+    assert [p["article"]["id"] for p in other["also_reported_in"]] == [compels.pk]
 
 
 def test_a_wrong_slug_redirects_permanently_to_the_canonical_api_address(client, seed_archive):

@@ -381,6 +381,29 @@ SCHEMAS["ArticleDetail"] = obj(
                 "api_url": uri("Absolute address of its JSON twin."),
             },
         ),
+        "also_reported_in": array(
+            ref("NearDuplicate"),
+            "Other published articles that retell the same report (they share passages of eight or more words,"
+            " or mostly the same text), strongest first, then newest. Empty when none.",
+        ),
+    },
+)
+SCHEMAS["NearDuplicate"] = obj(
+    "Another telling of the same report, and what the two texts share (counted in the shorter text).",
+    {
+        "article": ref("ArticleRef"),
+        "shared_passages": integer("How many passages of eight or more words the two texts share.", minimum=1),
+        "shared_words": integer("How many words those passages hold.", minimum=1),
+        "containment": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "The share of the shorter text inside those passages, from 0 to 1.",
+        },
+        "mostly_same_text": {
+            "type": "boolean",
+            "description": "True when the passages cover at least half of the shorter text.",
+        },
     },
 )
 

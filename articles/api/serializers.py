@@ -19,7 +19,7 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 
 from articles.filters import ActiveFilter, ArticleFilterSet, Facet, FacetValue
-from articles.models import Article, ArticleVersion, Claim, ClaimReport, Person, Source, Tag
+from articles.models import Article, ArticleVersion, Claim, ClaimReport, NearDuplicate, Person, Source, Tag
 from articles.search import HIGHLIGHT_START, HIGHLIGHT_STOP, Suggestions
 from articles.timeline import DateSpan, PreciseDate
 
@@ -211,6 +211,18 @@ def article_detail(request: HttpRequest, article: Article) -> dict:
         "claims": [article_claim(request, article, report) for report in article.claim_reports.all()],
         "versions": [version(request, earlier) for earlier in earlier_versions],
         "current_version": current_version(request, article, len(earlier_versions)),
+        "also_reported_in": [near_duplicate(request, pair) for pair in article.also_reported_in],
+    }
+
+
+def near_duplicate(request: HttpRequest, pair: NearDuplicate) -> dict:
+    """Another published article retelling the same report, and how much of the text the two share."""
+    return {
+        "article": article_ref(request, pair.other),
+        "shared_passages": pair.shared_passages,
+        "shared_words": pair.shared_words,
+        "containment": pair.containment,
+        "mostly_same_text": pair.is_mostly_same,
     }
 
 
