@@ -42,8 +42,24 @@ CHECKS = [
     response_schema_conformance,
 ]
 
+
+class WSGIApplicationAtFirstRequest:
+    """Django's WSGI application, built when the first request arrives rather than when this module is imported.
+
+    Building it starts whitenoise, which indexes the static files then; the session fixture
+    ``collected_static`` collects them after collection, and a fresh clone has none before.
+    """
+
+    handler: WSGIHandler | None = None
+
+    def __call__(self, environ, start_response):
+        if self.handler is None:
+            self.handler = WSGIHandler()
+        return self.handler(environ, start_response)
+
+
 schema = schemathesis.openapi.from_dict(openapi.document(server_url=SERVER_URL), config=SCHEMATHESIS_CONFIG)
-schema.app = WSGIHandler()
+schema.app = WSGIApplicationAtFirstRequest()
 
 
 @pytest.fixture
