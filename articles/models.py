@@ -326,6 +326,13 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see."""
         return self.filter(status=ArticleStatus.PUBLISHED)
 
+    def public(self) -> "ArticleQuerySet":
+        """Articles with a page of their own: published ones, and retracted ones, whose page shows only the note.
+
+        For an article's own address only; lists, search, feeds and counts use ``published()``.
+        """
+        return self.filter(status__in=[ArticleStatus.PUBLISHED, ArticleStatus.RETRACTED])
+
     def search(self, query: "str | ArticleSearch", *, aliases: bool = True) -> "ArticleQuerySet":
         """Articles matching ``query`` (web-search syntax, see articles.query_parser), best first.
 
@@ -374,6 +381,10 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
     body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag, e.g. en or pt-BR.")
     status = models.CharField(max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    retraction_note = models.TextField(
+        blank=True, help_text="Shown to readers, instead of the text, once the article is retracted: why."
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     people = models.ManyToManyField(Person, blank=True, related_name="articles", verbose_name="people mentioned")
     body_sha256 = models.CharField("SHA-256 of the body", max_length=64, editable=False)
@@ -399,6 +410,11 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
             models.CheckConstraint(condition=Q(body_sha256__regex=r"^[0-9a-f]{64}$"), name="article_sha256_hex"),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
             models.CheckConstraint(condition=~Q(body=""), name="article_body_not_empty"),
+            # Readers see the note instead of a retracted text: it must say why.
+            models.CheckConstraint(
+                condition=~Q(status=ArticleStatus.RETRACTED) | ~Q(retraction_note=""),
+                name="article_retraction_explained",
+            ),
             models.CheckConstraint(
                 condition=Q(language__regex=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"), name="article_language_bcp47"
             ),
@@ -416,6 +432,10 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
             new_text = self._state.adding or self._earlier_text_keep()
             if new_text and update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "body_sha256", "archived_at"}
+            if update_fields is None or "status" in update_fields:
+                self._retracted_at_follow_status()
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "retracted_at"}
             super().save(*args, **kwargs)
             if new_text:
                 # Imported after this module (services imports the models). Here, like the
@@ -426,6 +446,17 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:article_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def _retracted_at_follow_status(self) -> None:
+        """Stamp ``retracted_at`` when the article becomes retracted; clear it when an editor un-retracts it.
+
+        A retracted article saved again (say, a clearer note) keeps its date: readers were told
+        "retracted on" that day. Bulk ``update()`` calls bypass this and must set it themselves.
+        """
+        if self.status != ArticleStatus.RETRACTED:
+            self.retracted_at = None
+        elif self.retracted_at is None:
+            self.retracted_at = timezone.now()
 
     def _earlier_text_keep(self) -> bool:
         """When the body changes, keep the text it replaces as an ``ArticleVersion``; True if it did.

@@ -47,6 +47,11 @@ class ArticleFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"article-{n}")
     body = factory.Sequence(lambda n: f"Body of article {n}.\n\nA second paragraph.")
     status = ArticleStatus.PUBLISHED
+    retraction_note = factory.LazyAttribute(
+        lambda article: (
+            "Retracted: the reporting could not be verified." if article.status == ArticleStatus.RETRACTED else ""
+        )
+    )
     # Set explicitly so bulk-built articles (factory.build + bulk_create) are valid too.
     body_sha256 = factory.LazyAttribute(lambda article: body_sha256(normalise_body(article.body)))
 
