@@ -773,3 +773,79 @@ class NearDuplicate(models.Model):
     @property
     def containment_percent(self) -> int:
         return round(self.containment * 100)
+
+
+# --- What readers look for ------------------------------------------------------------------------
+
+
+class SearchLogQuerySet(models.QuerySet):
+    def record(self, *, query: str, filters: dict[str, list[str]], result_count: int, duration_ms: int) -> "SearchLog":
+        """Log one search: the words as typed, the filters, what it found and how long it took."""
+        return self.create(
+            query=query[: SearchLog.QUERY_MAX_LENGTH],
+            query_normalised=" ".join(query.lower().split())[: SearchLog.QUERY_MAX_LENGTH],
+            filters=filters,
+            result_count=result_count,
+            duration_ms=duration_ms,
+        )
+
+    def since(self, moment) -> "SearchLogQuerySet":
+        return self.filter(searched_at__gte=moment)
+
+    def most_frequent(self, limit: int) -> models.QuerySet:
+        """The searches made most often (by their words, whatever the case and spacing), with how often and
+        how many articles they found last."""
+        return (
+            self.exclude(query_normalised="")
+            .values("query_normalised")
+            .annotate(
+                searches=models.Count("pk"),
+                found=models.Subquery(
+                    SearchLog.objects.filter(query_normalised=OuterRef("query_normalised"))
+                    .order_by("-searched_at", "-pk")
+                    .values("result_count")[:1]
+                ),
+            )
+            .order_by("-searches", "query_normalised")[:limit]
+        )
+
+    def found_nothing(self, limit: int) -> models.QuerySet:
+        """The searches with words that found no article, most often first: where aliases and tags are missing."""
+        return (
+            self.exclude(query_normalised="")
+            .filter(result_count=0)
+            .values("query_normalised")
+            .annotate(searches=models.Count("pk"), last_searched=models.Max("searched_at"))
+            .order_by("-searches", "query_normalised")[:limit]
+        )
+
+
+class SearchLog(models.Model):
+    """One search a reader made on the search page: what was asked, what it found, how long it took.
+
+    No personal data: no user, IP address, session, cookie or user agent; the words and filters
+    are all there is. Only the first page of a search is logged, so paging does not count twice.
+    """
+
+    QUERY_MAX_LENGTH = 500
+
+    query = models.CharField(max_length=QUERY_MAX_LENGTH, blank=True, help_text="The search words as typed.")
+    query_normalised = models.CharField(
+        max_length=QUERY_MAX_LENGTH, blank=True, help_text="The words lowercased, spaces collapsed: for counting."
+    )
+    filters = models.JSONField(default=dict, blank=True, help_text="The other parameters: source, tag, dates…")
+    result_count = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField(help_text="Time spent finding, counting and faceting, in ms.")
+    searched_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    objects = SearchLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-searched_at", "-pk"]
+        indexes = [
+            models.Index(fields=["searched_at"], name="search_log_searched_at"),
+            models.Index(fields=["query_normalised", "-searched_at"], name="search_log_query"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query or '(filters only)'} → {self.result_count}"

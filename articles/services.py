@@ -20,14 +20,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 from articles.importing import ArticleInput, ImportFailure, iter_inputs
 from articles.models import (
     SLUG_MAX_LENGTH,
+    AliasKind,
     Article,
     ArticleFingerprint,
     ArticleStatus,
+    Claim,
+    MergedPerson,
+    MergedTag,
     NearDuplicate,
     Person,
     PersonAlias,
@@ -405,3 +409,225 @@ def _links_create(relation, articles: Sequence[Article], targets: Sequence[Seque
     ]
     if rows:
         through.objects.bulk_create(rows)
+
+
+# --- Merging duplicate people and tags ------------------------------------------------------------
+
+# The kind a merged person's name takes as an alias of the one kept. Duplicates are nearly always a
+# name written two ways (the import creates a person for a spelling it does not know yet: "Sergei"
+# for "Sergey", a dropped diacritic), which is what a spelling variant is; it is also the alias
+# model's default. An editor who knows better (a former name) changes it on the person's page.
+MERGED_NAME_ALIAS_KIND = AliasKind.SPELLING
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge moved to the row kept: enough for the editor's message."""
+
+    kept: Person | Tag
+    merged: int  # rows merged away, each now a redirect to the one kept
+    article_links: int = 0  # articles newly linked to the one kept: mentioning the person, or tagged
+    authorships: int = 0  # articles newly credited to the person kept
+    claims: int = 0  # claims now made by the person kept
+    aliases_created: int = 0  # merged people's names that became aliases of the one kept
+    aliases_moved: int = 0  # the merged people's own aliases, now the kept person's
+    redirects: int = 0  # redirect rows written: one per row merged away
+    redirects_repointed: int = 0  # older redirects (of rows merged earlier into these) now leading to the one kept
+    # Names not made aliases because another person has that alias (alias names are unique); the
+    # old URL still redirects, and an editor decides whose spelling it is.
+    names_taken: tuple[str, ...] = ()
+
+
+def people_merge(*, keep: Person, merged: Iterable[Person]) -> MergeResult:
+    """Merge duplicate people into ``keep``; nothing they had is lost, and their old URLs redirect.
+
+    In one transaction, with all the people involved locked:
+    - each merged person's name becomes an alias of ``keep`` (a spelling variant, see
+      MERGED_NAME_ALIAS_KIND) unless ``keep`` already goes by it, and their own aliases move to
+      ``keep`` (one equal to ``keep``'s name is dropped: it says nothing more);
+    - the articles mentioning them or by them, and their claims, move to ``keep``; an article
+      linked to several of them ends up linked to ``keep`` once;
+    - ``keep``'s description stays; if it has none, it takes the first merged person's (in the
+      order given) that has one;
+    - each merged person becomes a MergedPerson redirect to ``keep``, and so do the redirects
+      that led to them (A merged into B, then B into C: A's old URL leads to C); then they are
+      deleted.
+    A few queries whatever the number of articles. The search vocabulary (which holds names and
+    aliases) is refreshed once the merge is committed. Raises ValueError when ``merged`` is empty
+    or includes ``keep``, or when one of them no longer exists (merged meanwhile by someone else).
+    """
+    merged_ids = _merge_ids(Person, keep, merged)
+    with transaction.atomic():
+        kept, gone = _merge_lock(Person, keep.pk, merged_ids)
+        aliases_moved, aliases_created, names_taken = _aliases_merge(kept, gone)
+        article_links = _links_move(Article.people, kept.pk, merged_ids)
+        authorships = _links_move(Article.authors, kept.pk, merged_ids)
+        claims = Claim.objects.filter(claimant_person_id__in=merged_ids).update(claimant_person=kept, updated_at=Now())
+        _description_take(kept, gone)
+        redirects_repointed = _merged_retire(MergedPerson, kept, gone)
+    keep.description = kept.description
+    _vocabulary_refresh_after_commit()
+    return MergeResult(
+        kept=kept,
+        merged=len(gone),
+        article_links=article_links,
+        authorships=authorships,
+        claims=claims,
+        aliases_created=aliases_created,
+        aliases_moved=aliases_moved,
+        redirects=len(gone),
+        redirects_repointed=redirects_repointed,
+        names_taken=names_taken,
+    )
+
+
+def tags_merge(*, keep: Tag, merged: Iterable[Tag]) -> MergeResult:
+    """Merge duplicate tags into ``keep``: their articles move to it and their old URLs redirect.
+
+    Like people_merge, without aliases (tags have none): in one transaction with the tags locked,
+    the articles tagged with any of them are tagged with ``keep`` (once), ``keep``'s description
+    stays or, if it has none, is taken from the first merged tag that has one, and each merged
+    tag becomes a MergedTag redirect to ``keep``, as do the redirects that led to it; then they
+    are deleted. The search vocabulary (which holds tag names) is refreshed after the commit.
+    Raises ValueError as people_merge does.
+    """
+    merged_ids = _merge_ids(Tag, keep, merged)
+    with transaction.atomic():
+        kept, gone = _merge_lock(Tag, keep.pk, merged_ids)
+        article_links = _links_move(Article.tags, kept.pk, merged_ids)
+        _description_take(kept, gone)
+        redirects_repointed = _merged_retire(MergedTag, kept, gone)
+    keep.description = kept.description
+    _vocabulary_refresh_after_commit()
+    return MergeResult(
+        kept=kept,
+        merged=len(gone),
+        article_links=article_links,
+        redirects=len(gone),
+        redirects_repointed=redirects_repointed,
+    )
+
+
+def _merge_ids(model: type[Person] | type[Tag], keep: Person | Tag, merged: Iterable[Person | Tag]) -> list[int]:
+    """The ids of the rows to merge into ``keep``, in the order given (without repeats), or ValueError."""
+    rows = list(merged)
+    if not isinstance(keep, model) or any(not isinstance(row, model) for row in rows):
+        raise ValueError(f"only {model._meta.verbose_name_plural} can be merged here")
+    if keep.pk is None or any(row.pk is None for row in rows):
+        raise ValueError(f"only saved {model._meta.verbose_name_plural} can be merged")
+    ids = list(dict.fromkeys(row.pk for row in rows))
+    if not ids:
+        raise ValueError(f"pick at least one {model._meta.verbose_name} to merge into {keep}")
+    if keep.pk in ids:
+        raise ValueError(f"{keep} cannot be merged into itself")
+    return ids
+
+
+def _merge_lock(model: type[Person] | type[Tag], keep_id: int, merged_ids: Sequence[int]):
+    """Lock the rows (in id order, so two merges never deadlock) and read them afresh: (kept, merged ones).
+
+    Each is annotated with ``lower_name``, PostgreSQL's lowercase of its name, the form alias
+    names are unique in.
+    """
+    rows = (
+        model.objects.select_for_update()
+        .filter(pk__in=[keep_id, *merged_ids])
+        .annotate(lower_name=Lower("name"))
+        .order_by("pk")
+    )
+    found = {row.pk: row for row in rows}
+    missing = [pk for pk in (keep_id, *merged_ids) if pk not in found]
+    if missing:
+        ids = ", ".join(map(str, missing))
+        raise ValueError(f"no {model._meta.verbose_name} has the id {ids} any more: merged or deleted meanwhile?")
+    return found[keep_id], [found[pk] for pk in merged_ids]
+
+
+def _aliases_merge(kept: Person, gone: Sequence[Person]) -> tuple[int, int, tuple[str, ...]]:
+    """Move the merged people's aliases to ``kept`` and make their names its aliases.
+
+    Returns how many aliases moved, how many were created, and the names left out because
+    another person has them as an alias.
+    """
+    gone_ids = [person.pk for person in gone]
+    known = {kept.lower_name, *kept.aliases.annotate(lower_name=Lower("name")).values_list("lower_name", flat=True)}
+    theirs = PersonAlias.objects.filter(person_id__in=gone_ids).annotate(lower_name=Lower("name")).order_by("pk")
+    theirs = {alias.pk: alias.lower_name for alias in theirs}
+    # One equal to kept's own name is left behind and goes with its person: it would add nothing.
+    moving = [pk for pk, lower_name in theirs.items() if lower_name not in known]
+    moved = PersonAlias.objects.filter(pk__in=moving).update(person=kept, updated_at=Now())
+    known.update(theirs.values())
+    names: dict[str, str] = {}
+    for person in gone:
+        if person.name.strip() and person.lower_name not in known:
+            names.setdefault(person.lower_name, person.name)
+    # Alias names are unique across people: one another person has stays theirs.
+    taken = set(
+        PersonAlias.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=names)
+        .values_list("lower_name", flat=True)
+    )
+    new = [
+        PersonAlias(person=kept, name=name, kind=MERGED_NAME_ALIAS_KIND)
+        for lower_name, name in names.items()
+        if lower_name not in taken
+    ]
+    PersonAlias.objects.bulk_create(new)
+    return moved, len(new), tuple(name for lower_name, name in names.items() if lower_name in taken)
+
+
+def _links_move(relation, kept_id: int, merged_ids: Sequence[int]) -> int:
+    """Repoint the many-to-many rows of ``relation`` from the merged rows to ``kept_id``; returns how many it gained.
+
+    Set-based, three queries whatever the number of articles: the articles linked to a merged
+    row but not to the one kept, one insert of their new rows, one delete of the old rows. An
+    article linked to several of them, or to the one kept already, ends up linked once.
+    """
+    through = relation.through
+    article_field = f"{relation.field.m2m_field_name()}_id"
+    target_field = f"{relation.field.m2m_reverse_field_name()}_id"
+    theirs = through.objects.filter(**{f"{target_field}__in": merged_ids})
+    already = through.objects.filter(**{target_field: kept_id}).values(article_field)
+    missing = (
+        theirs.exclude(**{f"{article_field}__in": already}).order_by().values_list(article_field, flat=True).distinct()
+    )
+    rows = [through(**{article_field: article_id, target_field: kept_id}) for article_id in missing]
+    # The articles are not locked: one linked to the row kept meanwhile stays linked once all the same.
+    through.objects.bulk_create(rows, ignore_conflicts=True)
+    theirs.delete()
+    return len(rows)
+
+
+def _description_take(kept: Person | Tag, gone: Sequence[Person | Tag]) -> None:
+    """Give ``kept`` the first merged row's description if it has none; an editor's own text is never replaced."""
+    if kept.description.strip():
+        return
+    donor = next((row for row in gone if row.description.strip()), None)
+    if donor is not None:
+        kept.description = donor.description
+        kept.save(update_fields=["description", "updated_at"])
+
+
+def _merged_retire(
+    merged_model: type[MergedPerson] | type[MergedTag], kept: Person | Tag, gone: Sequence[Person | Tag]
+) -> int:
+    """Write a redirect to ``kept`` for each merged row, then delete them; returns how many older redirects moved.
+
+    The older redirects (rows merged earlier into these) are repointed first: deleting a row
+    cascades to the redirects leading to it, and their URLs must keep working.
+    """
+    gone_ids = [row.pk for row in gone]
+    repointed = merged_model.objects.filter(into_id__in=gone_ids).update(into=kept)
+    merged_model.objects.bulk_create([merged_model(id=row.pk, name=row.name, slug=row.slug, into=kept) for row in gone])
+    type(kept).objects.filter(pk__in=gone_ids).delete()
+    return repointed
+
+
+def _vocabulary_refresh_after_commit() -> None:
+    """Refresh the search vocabulary once the merge is committed, or right away outside a transaction.
+
+    REFRESH ... CONCURRENTLY would run inside the transaction, but it reads every published
+    article: after the commit, the merged rows stay locked only as long as the merge itself,
+    and a merge that rolls back refreshes nothing.
+    """
+    transaction.on_commit(vocabulary_refresh)

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from articles.models import Article, ArticleStatus, Claim, ClaimReport, DatePrecision, PersonAlias
+from articles.models import Article, ArticleStatus, Claim, ClaimReport, DatePrecision, PersonAlias, SearchLog
 from articles.text import body_sha256
 from tests.factories import (
     ArticleFactory,
@@ -172,3 +172,25 @@ def test_string_forms_are_readable():
     assert str(SourceFactory(name="Newsweek")) == "Newsweek"
     assert str(TagFactory(name="Conscription")) == "Conscription"
     assert str(ArticleFactory(title="A headline")) == "A headline"
+
+
+def test_the_search_report_counts_searches_by_their_words_and_lists_those_that_found_nothing():
+    for query, found in [
+        ("Putin", 3),
+        ("putin ", 4),
+        ("PUTIN", 4),
+        ("Chupik", 0),
+        ("chupik", 0),
+        ("Cupik", 0),
+        ("", 7),
+    ]:
+        SearchLog.objects.record(query=query, filters={}, result_count=found, duration_ms=5)
+    frequent = list(SearchLog.objects.most_frequent(10))
+    assert [(row["query_normalised"], row["searches"]) for row in frequent] == [
+        ("putin", 3),
+        ("chupik", 2),
+        ("cupik", 1),
+    ]
+    assert frequent[0]["found"] == 4  # what the latest of them found
+    nothing = [(row["query_normalised"], row["searches"]) for row in SearchLog.objects.found_nothing(10)]
+    assert nothing == [("chupik", 2), ("cupik", 1)]

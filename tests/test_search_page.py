@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article, ArticleStatus, ClaimRating, Person
+from articles.models import Article, ArticleStatus, ClaimRating, Person, SearchLog
 from articles.services import vocabulary_refresh
 from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
 
@@ -352,3 +352,33 @@ def test_query_count_is_fixed(client):
     many = [count_queries(client, case) for case in QUERY_COUNT_CASES]
     assert few == many
     assert max(many) <= MAX_QUERIES
+
+
+# --- The search log --------------------------------------------------------------------------------
+
+
+def test_a_search_is_logged_with_its_words_filters_count_and_time_and_nothing_personal(client):
+    tag = TagFactory(slug="moscow")
+    for _ in range(2):
+        ArticleFactory(title="Conscription raids").tags.add(tag)
+    get(client, "?q=Conscription++RAIDS&tag=moscow&sort=newest", status=200)
+    (log,) = SearchLog.objects.all()
+    assert (log.query, log.query_normalised) == ("Conscription  RAIDS", "conscription raids")
+    assert log.filters == {"tag": ["moscow"]}  # page and sort are not part of what was looked for
+    assert log.result_count == 2
+    assert log.duration_ms >= 0
+    fields = {field.name for field in SearchLog._meta.get_fields()}
+    assert fields == {"id", "query", "query_normalised", "filters", "result_count", "duration_ms", "searched_at"}
+
+
+def test_later_pages_invalid_searches_plain_browsing_and_api_calls_are_not_logged(client):
+    for n in range(25):
+        ArticleFactory(title=f"Mobilisation report {n}")
+    get(client, "?q=mobilisation&page=2")
+    get(client, "?tag=nowhere", status=400)
+    get(client, "")
+    get(client, "?sort=oldest")
+    assert client.get("/api/search/?q=mobilisation").status_code == 200
+    assert not SearchLog.objects.exists()
+    get(client, "?q=nothingmatchesthis")
+    assert list(SearchLog.objects.values_list("query", "result_count")) == [("nothingmatchesthis", 0)]

@@ -351,6 +351,9 @@ SCHEMAS["ArticleDetail"] = obj(
         },
         "slug": ARTICLE_REF["slug"],
         **links("article"),
+        "status": string(
+            "Always `published` here; a retracted article answers a `RetractedArticle`.", enum=["published"]
+        ),
         "published_on": ARTICLE_REF["published_on"],
         "published_precision": ARTICLE_REF["published_precision"],
         "published_note": string("How the publication date was established; may be empty."),
@@ -388,6 +391,32 @@ SCHEMAS["ArticleDetail"] = obj(
         ),
     },
 )
+SCHEMAS["RetractedArticle"] = obj(
+    "An article its editors retracted: what it was, where and when it appeared, and why it was retracted. Its"
+    " text and everything drawn from it (summary, paragraphs, claims, versions, digest) are no longer shown.",
+    {
+        **ARTICLE_REF,
+        "status": string("Always `retracted`.", enum=["retracted"]),
+        "retraction_note": string("The editors' public note: why the article was retracted (never empty)."),
+        "retracted_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When it was retracted (ISO 8601, with offset); null if the archive did not record it.",
+        },
+    },
+)
+SCHEMAS["ArticleAtItsAddress"] = {
+    "description": "What an article's address answers: the article (`status` `published`) or, once retracted, only"
+    " its retraction note (`status` `retracted`).",
+    "oneOf": [ref("ArticleDetail"), ref("RetractedArticle")],
+    "discriminator": {
+        "propertyName": "status",
+        "mapping": {
+            "published": "#/components/schemas/ArticleDetail",
+            "retracted": "#/components/schemas/RetractedArticle",
+        },
+    },
+}
 SCHEMAS["NearDuplicate"] = obj(
     "Another telling of the same report, and what the two texts share (counted in the shorter text).",
     {
@@ -667,7 +696,7 @@ PARAMETERS = {
         "name": "pk",
         "in": "path",
         "required": True,
-        "description": "The id: what counts. An unknown (or unpublished) id is a 404.",
+        "description": "The id: what counts. An unknown id, or one readers may not see (a draft), is a 404.",
         "schema": {"type": "integer", "format": "int64", "minimum": 1},
     },
     "slug": {
@@ -778,10 +807,11 @@ PATHS = {
     ),
     "/api/articles/{pk}/{slug}/": operation(
         "article_detail",
-        "A published article",
+        "A published article, or a retracted one's note",
         "Every public field, the text paragraph by paragraph with the address of each paragraph, the digest,"
-        " and the claims it reports. Twin of `/articles/{pk}/{slug}/`.",
-        "ArticleDetail",
+        " and the claims it reports. A retracted article answers at the same address with its retraction note"
+        " and none of its text (`status` tells which). Twin of `/articles/{pk}/{slug}/`.",
+        "ArticleAtItsAddress",
         DETAIL_PARAMETERS,
         detail=True,
     ),
@@ -852,8 +882,9 @@ def document(server_url: str) -> dict:
             "description": (
                 "The JSON twin of the HTML page at `P` is `/api` + `P`, with the same query parameters, checked"
                 " the same way. Only published articles appear anywhere, and only claims a published article"
-                " reports. Every list is paginated in one envelope (`count`, `page`, `pages`, `next`,"
-                " `previous`, `results`). Errors are JSON too: 400 `{status, errors: {parameter: [messages]}}`,"
+                " reports; a retracted article's own address answers with its retraction note only. Every list"
+                " is paginated in one envelope (`count`, `page`, `pages`, `next`, `previous`, `results`)."
+                " Errors are JSON too: 400 `{status, errors: {parameter: [messages]}}`,"
                 " 404 `{status, detail}`. Dates are `YYYY-MM-DD` with their precision beside them; datetimes are"
                 " ISO 8601 with their offset; links are absolute. Search results can also be downloaded as CSV"
                 " from `/search/export.csv` with the same parameters (not part of this JSON API)."

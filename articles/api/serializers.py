@@ -192,6 +192,7 @@ def article_detail(request: HttpRequest, article: Article) -> dict:
         "title_is_editorial": article.title_is_editorial,
         "slug": article.slug,
         **links(request, article),
+        "status": article.status,
         "published_on": iso_date(article.published_on),
         "published_precision": article.published_precision or None,
         "published_note": article.published_note,
@@ -212,6 +213,20 @@ def article_detail(request: HttpRequest, article: Article) -> dict:
         "versions": [version(request, earlier) for earlier in earlier_versions],
         "current_version": current_version(request, article, len(earlier_versions)),
         "also_reported_in": [near_duplicate(request, pair) for pair in article.also_reported_in],
+    }
+
+
+def retracted_article(request: HttpRequest, article: Article) -> dict:
+    """A retracted article: what it was, where and when it appeared, and the editor's note; never its text.
+
+    Nothing derived from the text either (summary, paragraphs, claims, versions, digest): the
+    note takes its place at the same address.
+    """
+    return {
+        **article_ref(request, article),
+        "status": article.status,
+        "retraction_note": article.retraction_note,
+        "retracted_at": article.retracted_at.isoformat() if article.retracted_at else None,
     }
 
 

@@ -25,6 +25,7 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.api import openapi, serializers
+from articles.models import ArticleStatus
 from articles.views import browse, pages, search
 from articles.views.search import PageForm
 
@@ -181,6 +182,8 @@ class HomeView(JsonMixin, pages.HomeView):
 class SearchView(JsonMixin, search.SearchView):
     """The search page's results, facets, active filters and suggestions: same parameters, same answers."""
 
+    logs_searches = False  # the editors' report is of what readers type on the page
+
     def get_invalid_context_data(self, page_form: PageForm) -> dict:
         return {"errors": form_errors(self.filterset.form, page_form)}
 
@@ -279,9 +282,14 @@ class DetailMixin(JsonMixin):
 
 
 class ArticleDetailView(DetailMixin, pages.ArticleDetailView):
-    """One published article: every public field, its paragraphs with their anchors, and its claims."""
+    """One published article: every public field, its paragraphs with their anchors, and its claims.
+
+    A retracted one answers like its page, 200, with its retraction note and none of its text.
+    """
 
     def page_json(self, context: dict) -> dict:
+        if self.object.status == ArticleStatus.RETRACTED:
+            return serializers.retracted_article(self.request, self.object)
         return serializers.article_detail(self.request, self.object)
 
 

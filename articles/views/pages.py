@@ -6,8 +6,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
-from articles.models import Article, ArticleVersion, Claim, ClaimReport, NearDuplicate, Person, Source, Tag
+from articles.models import (
+    Article,
+    ArticleStatus,
+    ArticleVersion,
+    Claim,
+    ClaimReport,
+    NearDuplicate,
+    Person,
+    Source,
+    Tag,
+)
 from articles.search import SORT_NEWEST
+from articles.structured_data import page_social_meta
 from articles.text import text_changes
 from articles.timeline import span_for, timeline_for
 from articles.views.base import CanonicalSlugMixin
@@ -45,9 +56,18 @@ class HomeView(TemplateView):
 
 
 class ArticleDetailView(CanonicalSlugMixin, DetailView):
-    """One published article, its paragraphs anchored (#p3), the claims it reports, its links, its other tellings."""
+    """One published article, its paragraphs anchored (#p3), the claims it reports, its links, its other tellings.
+
+    A retracted article keeps its address, so links and citations still lead somewhere: it
+    answers 200 with its headline, byline and the editor's retraction note, never its text
+    (``retracted_template_name``, kept out of search engines by ``noindex``). A 410 Gone would tell
+    link checkers, citation managers and API clients that stop at an error status that the
+    address is dead, and they would never show the note; ``noindex`` already takes the page
+    out of search results, and an editor may take a retraction back.
+    """
 
     template_name = "articles/article_detail.html"
+    retracted_template_name = "articles/article_retracted.html"
     context_object_name = "article"
 
     def get_queryset(self):
@@ -55,7 +75,7 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
             "paragraph", "claim_id"
         )
         return (
-            Article.objects.published()
+            Article.objects.public()
             .select_related("source")
             .prefetch_related(
                 "authors",
@@ -67,9 +87,21 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
             )
         )
 
+    def get_template_names(self) -> list[str]:
+        if self.object.status == ArticleStatus.RETRACTED:
+            return [self.retracted_template_name]
+        return super().get_template_names()
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context["versions"] = list(self.object.versions.all())
+        if self.object.status == ArticleStatus.RETRACTED:
+            # A link preview of the note, not the article's (whose description quotes its text).
+            context["retraction_social_meta"] = page_social_meta(
+                f"Retracted: {self.object.title}",
+                self.object.retraction_note,
+                url=self.request.build_absolute_uri(self.object.get_absolute_url()),
+            )
         return context
 
 

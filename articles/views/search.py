@@ -1,10 +1,12 @@
 """The search page: published articles through ``ArticleFilterSet``, with highlights and facets."""
 
+import time
+
 from django import forms
 from django_filters.views import FilterView
 
 from articles.filters import PAGE_PARAM, ArticleFilterSet
-from articles.models import Article
+from articles.models import Article, SearchLog
 from articles.search import SORT_CHOICES, SORT_RELEVANCE
 from articles.timeline import timeline_for
 
@@ -12,6 +14,8 @@ RESULTS_PER_PAGE = 20
 # Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
 # them when the form is submitted again.
 HIDDEN_PARAMS = ("source", "person", "tag", "rating")
+# The parameters logged beside the search words (never page or sort: the same search either way).
+LOGGED_FILTERS = ("aliases", "source", "person", "tag", "date_from", "date_to", "rating")
 
 
 class PageForm(forms.Form):
@@ -46,6 +50,9 @@ class SearchView(FilterView):
 
     filterset_class = ArticleFilterSet
     template_name = "articles/search.html"
+    # What readers look for, for the editors' report (articles.models.SearchLog); scripts using the
+    # JSON twin are not readers.
+    logs_searches = True
     context_object_name = "articles"
     paginate_by = RESULTS_PER_PAGE
     page_kwarg = PAGE_PARAM
@@ -65,7 +72,20 @@ class SearchView(FilterView):
             self.object_list = self.filterset.queryset.none()
             return self.render_to_response(self.get_invalid_context_data(page_form), status=400)
         self.object_list = self.filterset.qs
-        return self.render_to_response(self.get_context_data(filter=self.filterset, object_list=self.object_list))
+        started = time.monotonic()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        if self.logs_searches:
+            self.search_log(context, duration_ms=round((time.monotonic() - started) * 1000))
+        return self.render_to_response(context)
+
+    def search_log(self, context: dict, *, duration_ms: int) -> None:
+        """Log a search's first page (so paging through it counts once), unless it is plain browsing."""
+        params = {name: self.request.GET.getlist(name) for name in LOGGED_FILTERS if name in self.request.GET}
+        if context["page_obj"].number != 1 or not (self.filterset.query or params):
+            return
+        SearchLog.objects.record(
+            query=self.filterset.query, filters=params, result_count=context["total"], duration_ms=duration_ms
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
