@@ -5,7 +5,13 @@ stores them in batches: one transaction, a handful of lookups and one bulk
 insert per table for each batch. A batch the database refuses (a constraint
 violated by a concurrent import, say) is retried article by article, so one bad
 article costs only itself. Either way an article goes in whole (its row, its
-links and any source, people and tags created for it) or not at all.
+links, its near-duplicates and any source, people and tags created for it) or
+not at all.
+
+``near_duplicates_refresh`` finds again which articles retell the same report as
+some (after their text changed). ``people_merge`` and ``tags_merge`` merge
+duplicates into the one kept, in one transaction, leaving redirects behind.
+``vocabulary_refresh`` rebuilds the search's word list.
 """
 
 from __future__ import annotations
