@@ -352,12 +352,26 @@ class ClaimReportAdmin(ArchiveAdmin):
 
 
 class ArticleAdminForm(forms.ModelForm):
-    """Checks the database's rules on an article before saving, so editors see a message, not an error page."""
+    """Checks the database's rules on an article before saving, so editors see a message, not an error page.
+
+    It also refuses to overwrite another editor's work (optimistic locking): the form carries
+    when the article was last saved as it was opened, and saving is refused if it was saved
+    again since. The admin's change view runs in a transaction, so the row read under lock here
+    stays locked until this save is written: no second save can slip in between.
+    """
+
+    # When the article was last saved, as the editor opened it (ISO 8601, to the microsecond).
+    opened_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Article
         # The admin's fieldsets decide which fields it shows; these are the form's own.
         fields = ["title", "slug", "body", "status", "retraction_note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["opened_version"].initial = self.instance.updated_at.isoformat()
 
     def clean_body(self) -> str:
         body = normalise_body(self.cleaned_data["body"])
@@ -373,6 +387,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.edit_conflict_check(cleaned_data.get("opened_version", ""))
         if (
             cleaned_data.get("status") == ArticleStatus.RETRACTED
             and not cleaned_data.get("retraction_note", "").strip()
@@ -385,6 +400,18 @@ class ArticleAdminForm(forms.ModelForm):
                 ),
             )
         return cleaned_data
+
+    def edit_conflict_check(self, opened_version: str) -> None:
+        if self.instance.pk is None:
+            return
+        stored = Article.objects.select_for_update().filter(pk=self.instance.pk).values("updated_at").first()
+        if stored is not None and stored["updated_at"].isoformat() != opened_version:
+            raise forms.ValidationError(
+                "Someone else saved this article at %(time)s, after you opened it. Nothing of yours was saved, "
+                "so as not to overwrite their changes: open the article again to see them, then make yours.",
+                code="edit_conflict",
+                params={"time": timezone.localtime(stored["updated_at"]).strftime("%H:%M:%S on %d %B %Y")},
+            )
 
 
 class ArticleVersionInline(ReadOnlyInline):
@@ -446,7 +473,7 @@ class ArticleAdmin(ArchiveAdmin):
         ),
         ("Status", {"fields": ["status", "retraction_note", "retracted_at"]}),
         ("Linked", {"fields": ["people", "tags"]}),
-        ("Record", {"fields": ["body_sha256", "archived_at", "created_at", "updated_at"]}),
+        ("Record", {"fields": ["body_sha256", "archived_at", "created_at", "updated_at", "opened_version"]}),
     ]
     inlines = [ArticleClaimReportInline, ArticleVersionInline, NearDuplicateInline]
 

@@ -217,6 +217,8 @@ def article_form_data(article: Article, **changes) -> dict:
         "authors": [person.pk for person in article.authors.all()] if saved else [],
         "people": [person.pk for person in article.people.all()] if saved else [],
         "tags": [tag.pk for tag in article.tags.all()] if saved else [],
+        # As the change page was opened: when the article was last saved (optimistic locking).
+        "opened_version": article.updated_at.isoformat() if saved else "",
     }
     for prefix in ("claim_reports", "versions", "near_duplicates"):
         data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
@@ -550,3 +552,30 @@ def test_the_search_report_is_for_staff_only(client):
     response = client.get(reverse("admin:articles_searchlog_report"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+# --- Two editors, one article ----------------------------------------------------------------------
+
+
+def test_the_second_editor_to_save_gets_a_conflict_instead_of_overwriting(admin_client):
+    article = ArticleFactory(title="Original headline", body="Original text.")
+    page = admin_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert f'name="opened_version" value="{article.updated_at.isoformat()}"' in page
+    opened = article_form_data(article)  # both editors open the page
+
+    other_editor = Article.objects.get(pk=article.pk)
+    other_editor.title = "The other editor's headline"
+    other_editor.save()
+
+    response = admin_client.post(
+        reverse("admin:articles_article_change", args=[article.pk]), opened | {"body": "My text."}
+    )
+    assert response.status_code == 200
+    assert "Someone else saved this article at" in response.content.decode()
+    article.refresh_from_db()
+    assert (article.title, article.body) == ("The other editor's headline", "Original text.")
+
+    # Opened again, the form carries the new time and saves.
+    assert post_article(admin_client, article, body="My text.").status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.body) == ("The other editor's headline", "My text.")
