@@ -89,8 +89,8 @@ class ArchiveAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class ReadOnlyAdmin(ArchiveAdmin):
-    """Rows the archive derives or keeps for the record: viewable, never edited by hand."""
+class ReadOnlyPermissions:
+    """For rows the archive derives or keeps for the record: viewable, never edited by hand."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -102,19 +102,14 @@ class ReadOnlyAdmin(ArchiveAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnlyPermissions, ArchiveAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Merging duplicates ----------------------------------------------------------------------
@@ -235,15 +230,10 @@ class TagAdmin(ArchiveAdmin):
     actions = [merge_action(tags_merge, noun="tag", noun_plural="tags")]
 
 
-@admin.register(MergedPerson)
-class MergedPersonAdmin(ReadOnlyAdmin):
-    list_display = ["name", "slug", "into", "merged_at"]
-    list_select_related = ["into"]
-    search_fields = ["name", "into__name"]
+@admin.register(MergedPerson, MergedTag)
+class MergedEntityAdmin(ReadOnlyAdmin):
+    """The old names of merged people and tags, and where their addresses now lead."""
 
-
-@admin.register(MergedTag)
-class MergedTagAdmin(ReadOnlyAdmin):
     list_display = ["name", "slug", "into", "merged_at"]
     list_select_related = ["into"]
     search_fields = ["name", "into__name"]

@@ -19,7 +19,10 @@ class CanonicalSlugMixin:
         try:
             self.object = self.get_object()
         except Http404:
-            merged = self.merged_model and self.merged_model.objects.filter(pk=kwargs.get("pk")).first()
+            merged = (
+                self.merged_model
+                and self.merged_model.objects.select_related("into").filter(pk=kwargs.get("pk")).first()
+            )
             if not merged:
                 raise
             return self.canonical_redirect(self.canonical_path(merged.into))
