@@ -4,6 +4,8 @@ Rules that must always hold live in the database as constraints, so neither an
 import, the admin nor a raw SQL session can break them.
 """
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models, transaction
@@ -849,3 +851,95 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query or '(filters only)'} → {self.result_count}"
+
+
+# --- Who changed what: the editors' history ------------------------------------------------------
+
+
+class RevisionKind(models.TextChoices):
+    EDIT = "edit", "edited in the admin"
+    BULK = "bulk", "bulk action on selected articles"
+    SEARCH = "search", "applied to a whole search"
+    SUGGESTIONS = "suggestions", "suggested links applied"
+    MERGE = "merge", "merge"
+    UNDO = "undo", "undo"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def touching(self, obj: models.Model) -> "RevisionQuerySet":
+        """The revisions that changed ``obj``, newest first, each with only its changes to ``obj`` prefetched."""
+        content_type = ContentType.objects.get_for_model(obj)
+        changes = FieldChange.objects.filter(content_type=content_type, object_id=obj.pk).order_by("pk")
+        return (
+            self.filter(pk__in=changes.values("revision_id"))
+            .select_related("user")
+            .prefetch_related(models.Prefetch("changes", queryset=changes, to_attr="object_changes"))
+            .order_by("-made_at", "-pk")
+        )
+
+
+class Revision(models.Model):
+    """One editor's change, as one entry: a save in the admin, a bulk action, a merge, tagging a whole search.
+
+    Its ``changes`` say field by field what became of which row. A change to the links of many
+    articles at once keeps in ``undo`` what reverses it exactly (the articles it really changed,
+    not those already so), and undoing it is a revision of its own (``undone_by``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Kept as written, so the record still says who after the account is gone.
+    username = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=12, choices=RevisionKind.choices)
+    summary = models.TextField(help_text="What was done, in the editor's words: shown in lists.")
+    made_at = models.DateTimeField(db_default=Now(), editable=False)
+    undo = models.JSONField(null=True, blank=True, help_text="What reverses this revision, if it can be undone.")
+    undone_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undoes")
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        indexes = [models.Index(fields=["-made_at"], name="revision_made_at")]
+        constraints = [choices_constraint("kind", RevisionKind, "revision_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def can_be_undone(self) -> bool:
+        return self.undo is not None and self.undone_by_id is None
+
+
+class FieldChange(models.Model):
+    """One field of one row, before and after a revision, as text an editor can read.
+
+    Links (tags, people, aliases, claims reported) are written as the sorted names they
+    held. The row is named by its content type and id, so a deleted row's history stays.
+    """
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="changes")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=300, help_text="The row's name when it was changed.")
+    field = models.CharField(max_length=100, help_text="The field's name as the admin shows it.")
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["revision", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="field_change_object")]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr}: {self.field}"
+
+    @classmethod
+    def of(cls, obj: models.Model, field: str, old: str, new: str) -> "FieldChange":
+        """An unsaved change of ``obj``'s ``field``, for ``articles.services.revision_record`` to write."""
+        return cls(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            object_repr=str(obj)[: cls._meta.get_field("object_repr").max_length],
+            field=field,
+            old=old,
+            new=new,
+        )

@@ -11,7 +11,8 @@ not at all.
 ``near_duplicates_refresh`` finds again which articles retell the same report as
 some (after their text changed). ``people_merge`` and ``tags_merge`` merge
 duplicates into the one kept, in one transaction, leaving redirects behind.
-``vocabulary_refresh`` rebuilds the search's word list.
+``vocabulary_refresh`` rebuilds the search's word list. ``revision_record``
+writes who changed what to the editors' history.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ from articles.models import (
     ArticleFingerprint,
     ArticleStatus,
     Claim,
+    FieldChange,
     MergedPerson,
     MergedTag,
     NearDuplicate,
     Person,
     PersonAlias,
+    Revision,
+    RevisionKind,
     Source,
     Tag,
 )
@@ -637,3 +641,38 @@ def _vocabulary_refresh_after_commit() -> None:
     and a merge that rolls back refreshes nothing.
     """
     transaction.on_commit(vocabulary_refresh)
+
+
+# --- The editors' history --------------------------------------------------------------------
+
+
+def revision_record(
+    *,
+    user,
+    kind: RevisionKind,
+    summary: str,
+    changes: Iterable[FieldChange],
+    undo: dict | None = None,
+) -> Revision | None:
+    """Write one revision and its field changes (unsaved ``FieldChange.of(...)`` rows); None if nothing changed.
+
+    ``user`` is the editor (None or an anonymous user for a command). Changes whose old and new
+    text are the same are left out: the history lists only what really changed. One insert per
+    table whatever the number of rows changed.
+    """
+    changes = [change for change in changes if change.old != change.new]
+    if not changes:
+        return None
+    known_user = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        revision = Revision.objects.create(
+            user=known_user,
+            username=known_user.get_username() if known_user else "",
+            kind=kind,
+            summary=summary,
+            undo=undo,
+        )
+        for change in changes:
+            change.revision = revision
+        FieldChange.objects.bulk_create(changes)
+    return revision

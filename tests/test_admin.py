@@ -16,13 +16,16 @@ from articles.models import (
     ArticleStatus,
     ArticleVersion,
     ClaimReport,
+    FieldChange,
     MergedPerson,
     MergedTag,
     NearDuplicate,
     Person,
+    RevisionKind,
     SearchLog,
     Tag,
 )
+from articles.services import revision_record
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -38,7 +41,15 @@ pytestmark = pytest.mark.django_db
 REGISTERED_MODELS = sorted(
     model._meta.model_name for model in admin.site._registry if model._meta.app_label == "articles"
 )
-READ_ONLY_MODELS = {"articleversion", "mergedperson", "mergedtag", "nearduplicate", "searchlog"}
+READ_ONLY_MODELS = {
+    "articleversion",
+    "mergedperson",
+    "mergedtag",
+    "nearduplicate",
+    "searchlog",
+    "revision",
+    "fieldchange",
+}
 LONG_PARAGRAPH = "The enlistment office sent summonses to every man in the village, " * 3
 
 
@@ -57,6 +68,12 @@ def one_of_each():
     near_duplicate = NearDuplicate.objects.create(
         article=article, other=other, shared_passages=1, shared_words=9, containment=0.5
     )
+    revision = revision_record(
+        user=None,
+        kind=RevisionKind.EDIT,
+        summary="Renamed",
+        changes=[FieldChange.of(person, "name", "Old Name", person.name)],
+    )
     return {
         "source": article.source,
         "person": person,
@@ -70,6 +87,8 @@ def one_of_each():
         "mergedtag": MergedTag.objects.create(id=10**9, name="Old Tag", slug="old-tag", into=tag),
         "nearduplicate": near_duplicate,
         "searchlog": SearchLog.objects.record(query="Chupik", filters={}, result_count=0, duration_ms=4),
+        "revision": revision,
+        "fieldchange": revision.changes.get(),
     }
 
 
@@ -92,11 +111,13 @@ def test_every_archive_model_is_registered():
         "articleversion",
         "claim",
         "claimreport",
+        "fieldchange",
         "mergedperson",
         "mergedtag",
         "nearduplicate",
         "person",
         "personalias",
+        "revision",
         "searchlog",
         "source",
         "tag",
@@ -441,7 +462,7 @@ def estimated_count_paginator(queryset) -> archive_admin.EstimatedCountPaginator
 
 
 def test_a_large_unfiltered_list_is_counted_from_statistics(monkeypatch):
-    monkeypatch.setattr(archive_admin, "ESTIMATED_COUNT_THRESHOLD", 3)
+    monkeypatch.setattr("articles.admin.base.ESTIMATED_COUNT_THRESHOLD", 3)
     PersonFactory.create_batch(4)
     paginator = estimated_count_paginator(Person.objects.all())
     with CaptureQueriesContext(connection) as queries:
@@ -454,7 +475,7 @@ def test_a_filtered_or_small_list_is_counted_exactly(monkeypatch):
     PersonFactory.create_batch(4)
     PersonFactory(name="Zed")
     assert estimated_count_paginator(Person.objects.all()).count == 5  # below the threshold
-    monkeypatch.setattr(archive_admin, "ESTIMATED_COUNT_THRESHOLD", 3)
+    monkeypatch.setattr("articles.admin.base.ESTIMATED_COUNT_THRESHOLD", 3)
     with CaptureQueriesContext(connection) as queries:
         assert estimated_count_paginator(Person.objects.filter(name="Zed")).count == 1
     assert not any("reltuples" in query["sql"] for query in queries)
