@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.admin.base import ArchiveAdmin, ReadOnlyAdmin, ReadOnlyInline
+from articles.admin.bulk import ARTICLE_BULK_ACTIONS, bulk_urls
 from articles.admin.claims import ArticleClaimReportInline
+from articles.admin.history import HistoryAdmin
+from articles.admin.suggestions import SUGGESTION_ACTIONS, suggestion_urls
 from articles.models import (
     Article,
     ArticleStatus,
@@ -115,7 +118,7 @@ class NearDuplicateInline(ReadOnlyInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArchiveAdmin):
+class ArticleAdmin(HistoryAdmin, ArchiveAdmin):
     form = ArticleAdminForm
     list_display = ["title", "source", "published_on", "status", "tag_names"]
     list_filter = [
@@ -143,6 +146,10 @@ class ArticleAdmin(ArchiveAdmin):
         ("Record", {"fields": ["body_sha256", "archived_at", "created_at", "updated_at", "opened_version"]}),
     ]
     inlines = [ArticleClaimReportInline, ArticleVersionInline, NearDuplicateInline]
+    actions = [*ARTICLE_BULK_ACTIONS, *SUGGESTION_ACTIONS]
+
+    def get_urls(self):
+        return [*bulk_urls(self), *suggestion_urls(self), *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")

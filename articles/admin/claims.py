@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.text import Truncator
 
 from articles.admin.base import ArchiveAdmin
+from articles.admin.history import HistoryAdmin
 from articles.models import (
     Article,
     Claim,
@@ -87,7 +88,7 @@ class ArticleClaimReportInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ArchiveAdmin):
+class ClaimAdmin(HistoryAdmin, ArchiveAdmin):
     list_display = ["statement", "claimant_person", "claimant_source", "rating", "claimed_on"]
     list_filter = ["rating", ("claimant_source", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claimant_person", "claimant_source"]

