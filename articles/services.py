@@ -12,7 +12,8 @@ not at all.
 some (after their text changed). ``people_merge`` and ``tags_merge`` merge
 duplicates into the one kept, in one transaction, leaving redirects behind.
 ``vocabulary_refresh`` rebuilds the search's word list. ``revision_record``
-writes who changed what to the editors' history.
+writes who changed what to the editors' history. ``suggestions_apply`` links the
+people and tags articles' texts mention but are not linked to yet.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from articles import history
 from articles.importing import ArticleInput, ImportFailure, iter_inputs
 from articles.models import (
     SLUG_MAX_LENGTH,
@@ -50,6 +52,7 @@ from articles.models import (
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, candidate_pairs, fingerprints, overlap, words
 from articles.search import REFRESH_VOCABULARY_SQL
+from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,7 @@ class ImportResult:
     duplicates: int = 0
     failed: int = 0
     elapsed: float = 0.0
+    suggested_links: int = 0  # with ``link_suggestions``: people and tags linked because the texts mention them
 
     @property
     def processed(self) -> int:
@@ -99,6 +103,7 @@ class _BatchOutcome:
     imported: int = 0
     duplicates: int = 0
     failures: list[ImportFailure] = field(default_factory=list)
+    suggested_links: int = 0
 
 
 def articles_import(
@@ -108,6 +113,7 @@ def articles_import(
     batch_size: int | None = None,
     on_error: ErrorHandler | None = None,
     on_progress: ProgressHandler | None = None,
+    link_suggestions: bool = False,
 ) -> ImportResult:
     """Import every article in ``paths`` (``.txt``/``.jsonl`` files or folders, recursively).
 
@@ -117,6 +123,8 @@ def articles_import(
     invalid input is passed to ``on_error`` and counted as failed; the rest
     still goes in. ``on_progress`` receives the running totals after each batch
     of ``batch_size`` articles (default: settings.ARCHIVE_IMPORT_BATCH_SIZE).
+    With ``link_suggestions`` each batch also links the people and tags its texts mention
+    (``suggestions_apply``), in its transaction, as one revision per batch.
     """
     if status not in ArticleStatus.values:
         raise ValueError(f"unknown article status {status!r}")
@@ -132,9 +140,10 @@ def articles_import(
             on_error(failure)
 
     def flush(batch: list[_Pending]) -> None:
-        outcome = _batch_import(batch, status=status)
+        outcome = _batch_import(batch, status=status, link_suggestions=link_suggestions)
         result.imported += outcome.imported
         result.duplicates += outcome.duplicates
+        result.suggested_links += outcome.suggested_links
         for failure in outcome.failures:
             report(failure)
         result.elapsed = time.monotonic() - started
@@ -221,21 +230,22 @@ def _near_duplicates_find(bodies: Mapping[int, str]) -> int:
     return len(pairs) // 2
 
 
-def _batch_import(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
+def _batch_import(batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
     """Store a batch in one transaction, or else article by article."""
     try:
-        return _batch_write(batch, status=status)
+        return _batch_write(batch, status=status, link_suggestions=link_suggestions)
     except ROW_ERRORS as error:
         logger.info("batch of %d refused (%s); retrying article by article", len(batch), error)
     outcome = _BatchOutcome()
     for pending in batch:
         try:
-            single = _batch_write([pending], status=status)
+            single = _batch_write([pending], status=status, link_suggestions=link_suggestions)
         except ROW_ERRORS as error:
             outcome.failures.append(ImportFailure(pending.article.path, pending.article.line, _database_reason(error)))
         else:
             outcome.imported += single.imported
             outcome.duplicates += single.duplicates
+            outcome.suggested_links += single.suggested_links
     return outcome
 
 
@@ -245,7 +255,7 @@ def _database_reason(error: Exception) -> str:
     return f"not stored: {message[0] if message else type(error).__name__}"
 
 
-def _batch_write(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
+def _batch_write(batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
     with transaction.atomic():
         fresh, duplicates = _duplicates_drop(batch)
         outcome = _BatchOutcome(imported=len(fresh), duplicates=duplicates)
@@ -279,6 +289,13 @@ def _batch_write(batch: Sequence[_Pending], *, status: str) -> _BatchOutcome:
         _links_create(Article.people, articles, [[people[n.lower()] for n in a.people] for a in inputs])
         _links_create(Article.tags, articles, [[tags[n.lower()] for n in a.tags] for a in inputs])
         _near_duplicates_find({article.pk: article.body for article in articles})
+        if link_suggestions:
+            revision = suggestions_apply(
+                user=None,
+                article_ids=[article.pk for article in articles],
+                summary=f"Linked the people and tags mentioned in {len(articles)} imported articles",
+            )
+            outcome.suggested_links = revision_links_added(revision)
     return outcome
 
 
@@ -448,7 +465,7 @@ class MergeResult:
     names_taken: tuple[str, ...] = ()
 
 
-def people_merge(*, keep: Person, merged: Iterable[Person]) -> MergeResult:
+def people_merge(*, keep: Person, merged: Iterable[Person], user=None) -> MergeResult:
     """Merge duplicate people into ``keep``; nothing they had is lost, and their old URLs redirect.
 
     In one transaction, with all the people involved locked:
@@ -462,6 +479,9 @@ def people_merge(*, keep: Person, merged: Iterable[Person]) -> MergeResult:
     - each merged person becomes a MergedPerson redirect to ``keep``, and so do the redirects
       that led to them (A merged into B, then B into C: A's old URL leads to C); then they are
       deleted.
+    The editors' history gets one revision (kind "merge", by ``user``) with ``keep``'s aliases
+    (and description) before and after, each merged person as "merged into" ``keep``, each
+    article whose people mentioned or authors changed, and each claim whose claimant changed.
     A few queries whatever the number of articles. The search vocabulary (which holds names and
     aliases) is refreshed once the merge is committed. Raises ValueError when ``merged`` is empty
     or includes ``keep``, or when one of them no longer exists (merged meanwhile by someone else).
@@ -469,12 +489,24 @@ def people_merge(*, keep: Person, merged: Iterable[Person]) -> MergeResult:
     merged_ids = _merge_ids(Person, keep, merged)
     with transaction.atomic():
         kept, gone = _merge_lock(Person, keep.pk, merged_ids)
+        recorded, before = _merge_history_before(kept, gone, (Article.people, Article.authors))
+        claims_moved = _claimants_before(merged_ids)
         aliases_moved, aliases_created, names_taken = _aliases_merge(kept, gone)
         article_links = _links_move(Article.people, kept.pk, merged_ids)
         authorships = _links_move(Article.authors, kept.pk, merged_ids)
         claims = Claim.objects.filter(claimant_person_id__in=merged_ids).update(claimant_person=kept, updated_at=Now())
         _description_take(kept, gone)
         redirects_repointed = _merged_retire(MergedPerson, kept, gone)
+        claimant = history.label(Claim._meta.get_field("claimant_person"))
+        _merge_history_record(
+            user=user,
+            kept=kept,
+            gone=gone,
+            changes=[
+                *history.snapshot_changes(before, history.rows_snapshot(recorded)),
+                *(FieldChange.of(claim, claimant, claim.claimant_person.name, kept.name) for claim in claims_moved),
+            ],
+        )
     keep.description = kept.description
     _vocabulary_refresh_after_commit()
     return MergeResult(
@@ -491,7 +523,7 @@ def people_merge(*, keep: Person, merged: Iterable[Person]) -> MergeResult:
     )
 
 
-def tags_merge(*, keep: Tag, merged: Iterable[Tag]) -> MergeResult:
+def tags_merge(*, keep: Tag, merged: Iterable[Tag], user=None) -> MergeResult:
     """Merge duplicate tags into ``keep``: their articles move to it and their old URLs redirect.
 
     Like people_merge, without aliases (tags have none): in one transaction with the tags locked,
@@ -499,14 +531,27 @@ def tags_merge(*, keep: Tag, merged: Iterable[Tag]) -> MergeResult:
     stays or, if it has none, is taken from the first merged tag that has one, and each merged
     tag becomes a MergedTag redirect to ``keep``, as do the redirects that led to it; then they
     are deleted. The search vocabulary (which holds tag names) is refreshed after the commit.
-    Raises ValueError as people_merge does.
+    The editors' history gets one revision (kind "merge", by ``user``): each merged tag as
+    "merged into" ``keep``, each article whose tags changed, and ``keep``'s description if it
+    took one. Raises ValueError as people_merge does.
     """
     merged_ids = _merge_ids(Tag, keep, merged)
     with transaction.atomic():
         kept, gone = _merge_lock(Tag, keep.pk, merged_ids)
+        recorded, before = _merge_history_before(kept, gone, (Article.tags,))
+        description = kept.description
         article_links = _links_move(Article.tags, kept.pk, merged_ids)
         _description_take(kept, gone)
         redirects_repointed = _merged_retire(MergedTag, kept, gone)
+        _merge_history_record(
+            user=user,
+            kept=kept,
+            gone=gone,
+            changes=[
+                FieldChange.of(kept, "description", description, kept.description),
+                *history.snapshot_changes(before, history.rows_snapshot(recorded)),
+            ],
+        )
     keep.description = kept.description
     _vocabulary_refresh_after_commit()
     return MergeResult(
@@ -631,6 +676,44 @@ def _merged_retire(
     merged_model.objects.bulk_create([merged_model(id=row.pk, name=row.name, slug=row.slug, into=kept) for row in gone])
     type(kept).objects.filter(pk__in=gone_ids).delete()
     return repointed
+
+
+def _merge_history_before(kept: Person | Tag, gone: Sequence[Person | Tag], relations):
+    """What a merge's revision compares, and how it stands before: the row kept (if the history tracks
+    its model) and the articles linked to the merged rows through ``relations`` (those links only).
+
+    A fixed number of queries whatever the number of articles: one for the articles, then those
+    of the snapshots (articles.history.snapshots). Returns the rows (for ``rows_snapshot``
+    after the merge) and their snapshots.
+    """
+    merged_ids = [row.pk for row in gone]
+    linked = [
+        relation.through.objects.filter(**{f"{relation.field.m2m_reverse_field_name()}_id__in": merged_ids})
+        .order_by()
+        .values_list(f"{relation.field.m2m_field_name()}_id", flat=True)
+        for relation in relations
+    ]
+    article_ids = set(linked[0].union(*linked[1:]) if len(linked) > 1 else linked[0])
+    labels = frozenset(history.label(relation.field) for relation in relations)
+    recorded: dict[history.RowKey, frozenset[str] | None] = {(Article, pk): labels for pk in article_ids}
+    if type(kept) in history.TRACKED:
+        recorded[type(kept), kept.pk] = None
+    return recorded, history.rows_snapshot(recorded)
+
+
+def _claimants_before(merged_ids: Sequence[int]) -> list[Claim]:
+    """The claims the merged people made, each with its claimant as it was: one query."""
+    claims = Claim.objects.filter(claimant_person_id__in=merged_ids).select_related("claimant_person")
+    return list(claims.only("statement", "claimant_person", "claimant_person__name").order_by("pk"))
+
+
+def _merge_history_record(*, user, kept: Person | Tag, gone: Sequence[Person | Tag], changes: list[FieldChange]):
+    """Record a merge as one revision: ``changes``, and each merged row as "merged into" the one kept."""
+    merged_into = [FieldChange.of(row, history.MERGED_INTO, "", kept.name) for row in gone]
+    names = ", ".join(f"“{row.name}”" for row in gone)
+    revision_record(
+        user=user, kind=RevisionKind.MERGE, summary=f"Merged {names} into “{kept.name}”", changes=merged_into + changes
+    )
 
 
 def _vocabulary_refresh_after_commit() -> None:
@@ -822,3 +905,198 @@ def _links_apply(relation_name: str, relation, wanted: set[Link], unwanted: set[
         for article_id in changed
     ]
     return to_add, to_remove, changes
+
+
+# --- Suggested links: people and tags the texts mention, not linked yet ----------------------------
+
+
+def suggestions_apply(
+    *,
+    user,
+    article_ids: Iterable[int],
+    summary: str,
+    only: Iterable[Link] | None = None,
+) -> Revision | None:
+    """Link what the articles' texts mention but they are not linked to yet (``articles.suggestions``), as one revision.
+
+    People are linked as mentioned. ``only`` keeps to those of the suggestions (what an editor
+    clicked): a link that is no longer a suggestion (linked meanwhile, or a text corrected since)
+    is not made. One query per ``SUGGESTION_BATCH_SIZE`` articles to find the suggestions, then
+    ``links_change``'s few, in one transaction. Returns None if there was nothing to link.
+    """
+    with transaction.atomic():
+        found = suggestions_for(article_ids)
+        links = {
+            Link(suggestion.relation, suggestion.article_id, suggestion.target_id)
+            for suggestions in found.values()
+            for suggestion in suggestions
+        }
+        if only is not None:
+            links &= set(only)
+        return links_change(user=user, kind=RevisionKind.SUGGESTIONS, summary=summary, add=links)
+
+
+def revision_links_added(revision: Revision | None) -> int:
+    """How many links a revision of ``links_change`` made (0 for None: nothing changed)."""
+    return len(revision.undo["remove"]) if revision is not None and revision.undo else 0
+
+
+# --- Tagging at speed: changing many articles at once --------------------------------------------
+
+# How summaries name a row of each relation ``articles_links_change`` changes.
+LINK_TARGET_NOUNS = {"tags": "tag", "people": "person"}
+# Articles ``articles_status_change`` loads at a time: each is loaded whole (its body), then saved.
+STATUS_CHANGE_BATCH_SIZE = 200
+# What the history calls giving articles each status.
+STATUS_CHANGE_VERBS = {
+    ArticleStatus.DRAFT: "Unpublished",
+    ArticleStatus.PUBLISHED: "Published",
+    ArticleStatus.RETRACTED: "Retracted",
+}
+# How a summary counts the articles that had each status: "3 drafts, 1 retracted".
+STATUS_COUNT_NOUNS = {
+    ArticleStatus.DRAFT: ("draft", "drafts"),
+    ArticleStatus.PUBLISHED: ("published", "published"),
+    ArticleStatus.RETRACTED: ("retracted", "retracted"),
+}
+
+
+@dataclass(frozen=True)
+class LinksChangeResult:
+    """What ``articles_links_change`` did: its revision (None if nothing changed) and, for each tag or
+    person by id, how many of the articles it changed and how many were already so."""
+
+    revision: Revision | None
+    changed: dict[int, int]
+    unchanged: dict[int, int]
+
+
+def articles_links_change(
+    *,
+    user,
+    kind: RevisionKind,
+    relation: str,
+    article_ids: Iterable[int],
+    targets: Sequence[Tag | Person],
+    remove: bool = False,
+    scope: str,
+) -> LinksChangeResult:
+    """Link every article of ``article_ids`` to every one of ``targets`` (``relation`` "tags" or "people"
+    mentioned), or with ``remove`` unlink them, as one revision that can be undone (``links_change``).
+
+    The summary says what really changed, target by target: "Added tag “Migration” to 309 of the
+    312 articles matching “mobilisation”", ``scope`` being what follows "articles". The articles are
+    locked before they are counted, so the counts are those ``links_change`` then finds. Unknown ids
+    are ignored. A handful of queries whatever the number of articles, but the links and the
+    revision's rows are held in memory: callers bound the number of articles (the admin's tools
+    take at most 10,000 at once).
+    """
+    if relation not in LINK_RELATIONS:
+        raise ValueError(f"links can be changed only for {', '.join(LINK_RELATIONS)}, not {relation}")
+    if not targets:
+        return LinksChangeResult(None, {}, {})
+    link_relation = LINK_RELATIONS[relation]
+    article_field = f"{link_relation.field.m2m_field_name()}_id"
+    target_field = f"{link_relation.field.m2m_reverse_field_name()}_id"
+    target_ids = [target.pk for target in targets]
+    with transaction.atomic():
+        # In id order, as links_change locks them (again, at no cost: this transaction holds the locks).
+        ids = list(
+            Article.objects.select_for_update()
+            .filter(pk__in=set(article_ids))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        linked = dict.fromkeys(target_ids, 0)
+        already = link_relation.through.objects.filter(
+            **{f"{article_field}__in": ids, f"{target_field}__in": target_ids}
+        )
+        for target_id in already.values_list(target_field, flat=True):
+            linked[target_id] += 1
+        changed = {pk: linked[pk] if remove else len(ids) - linked[pk] for pk in target_ids}
+        unchanged = {pk: len(ids) - changed[pk] for pk in target_ids}
+        clauses = [
+            _links_change_clause(relation, target, changed[target.pk], len(ids), remove=remove, scope=scope)
+            for target in targets
+        ]
+        summary = "; ".join([clauses[0], *(clause[0].lower() + clause[1:] for clause in clauses[1:])])
+        links = [Link(relation, article_id, target_id) for article_id in ids for target_id in target_ids]
+        revision = links_change(user=user, kind=kind, summary=summary, **{"remove" if remove else "add": links})
+    return LinksChangeResult(revision, changed, unchanged)
+
+
+def _links_change_clause(relation: str, target, changed: int, total: int, *, remove: bool, scope: str) -> str:
+    """One tag's or person's part of the summary: "Added tag “Migration” to 9 of the 12 articles selected"."""
+    verb, preposition = ("Removed", "from") if remove else ("Added", "to")
+    counted = _articles_count(total) if changed == total else f"{changed} of the {total} articles"
+    return f"{verb} {LINK_TARGET_NOUNS[relation]} “{target}” {preposition} {counted} {scope}"
+
+
+def articles_status_change(
+    *, articles: Iterable[Article] | models.QuerySet, status: str, retraction_note: str = "", user
+) -> Revision | None:
+    """Publish, unpublish (back to draft) or retract ``articles``, as one revision; None if nothing changed.
+
+    Each article whose status really changes is saved through ``Article.save()`` (its status,
+    ``updated_at`` and, when retracted, its note), in id order under a row lock. So ``retracted_at``
+    follows the status exactly as when an editor saves the article's page (stamped when retracted,
+    cleared when a retracted article is published again or goes back to draft), the vocabulary of
+    published words is refreshed once committed, and an editor who has one of them open gets the
+    edit conflict instead of saving the old status over the new. Articles that already have the
+    status are left alone, their notes too.
+
+    A retraction needs a note (ValueError otherwise): readers see it instead of the text. The
+    revision (kind "bulk") holds each article's status before and after, as the admin labels
+    them, and its retraction note. It has no undo: ``revision_undo`` reverses links only, and a
+    publication or retraction readers may have seen is reversed by the opposite action, recorded
+    in its turn. A few queries per article changed (its save: the earlier text checked under lock,
+    the update), plus one per ``STATUS_CHANGE_BATCH_SIZE`` articles to load them.
+    """
+    status = ArticleStatus(status)
+    note = retraction_note.strip()
+    if status == ArticleStatus.RETRACTED and not note:
+        raise ValueError("a retraction needs a note: readers see it instead of the text")
+    if isinstance(articles, models.QuerySet):
+        wanted = set(articles.order_by().prefetch_related(None).values_list("pk", flat=True))
+    else:
+        wanted = {article.pk for article in articles}
+    status_label = Article._meta.get_field("status").verbose_name
+    note_label = Article._meta.get_field("retraction_note").verbose_name
+    changes: list[FieldChange] = []
+    before: dict[str, int] = {}
+    with transaction.atomic():
+        ids = list(
+            Article.objects.select_for_update().filter(pk__in=wanted).order_by("pk").values_list("pk", flat=True)
+        )
+        for start in range(0, len(ids), STATUS_CHANGE_BATCH_SIZE):
+            batch = (
+                Article.objects.filter(pk__in=ids[start : start + STATUS_CHANGE_BATCH_SIZE])
+                .exclude(status=status)
+                .defer("search_vector")
+                .order_by("pk")
+            )
+            for article in batch:
+                old_status, old_note = ArticleStatus(article.status), article.retraction_note
+                article.status = status
+                fields = ["status", "updated_at"]
+                if status == ArticleStatus.RETRACTED:
+                    article.retraction_note = note
+                    fields.append("retraction_note")
+                article.save(update_fields=fields)
+                changes.append(FieldChange.of(article, status_label, old_status.label, status.label))
+                changes.append(FieldChange.of(article, note_label, old_note, article.retraction_note))
+                before[old_status] = before.get(old_status, 0) + 1
+        counts = ", ".join(
+            f"{count} {STATUS_COUNT_NOUNS[old][0 if count == 1 else 1]}"
+            for old, count in sorted(before.items(), key=lambda item: ArticleStatus.values.index(item[0]))
+        )
+        summary = f"{STATUS_CHANGE_VERBS[status]} {_articles_count(sum(before.values()))} ({counts})"
+        revision = revision_record(user=user, kind=RevisionKind.BULK, summary=summary, changes=changes)
+        if status == ArticleStatus.PUBLISHED or ArticleStatus.PUBLISHED in before:
+            # The published articles changed, and with them the words prefixes expand to.
+            _vocabulary_refresh_after_commit()
+    return revision
+
+
+def _articles_count(count: int) -> str:
+    return f"{count} article" if count == 1 else f"{count} articles"

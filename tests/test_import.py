@@ -14,7 +14,7 @@ from django.db import connection
 
 from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES
 from articles.management.commands import import_articles
-from articles.models import Article, ArticleStatus, DatePrecision, Person, Source, Tag
+from articles.models import Article, ArticleStatus, DatePrecision, Person, Revision, RevisionKind, Source, Tag
 from articles.text import body_sha256, normalise_body
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, SourceFactory, TagFactory
 
@@ -513,3 +513,48 @@ def test_progress_is_shown_on_stderr_unless_quiet(tmp_path, monkeypatch):
     quiet = run_import(path, batch_size=1, verbosity=0)
     assert quiet.stderr == ""
     assert quiet.totals == (0, 3, 0)
+
+
+# --- linking suggestions (--link-suggestions) ---
+
+
+def test_link_suggestions_links_what_the_texts_name(tmp_path):
+    chupik = PersonFactory(name="Valentina Chupik")
+    PersonAliasFactory(person=chupik, name="Valentina Cupik")
+    moscow = TagFactory(name="Moscow")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, body="Valentina Cupik spoke in Moscow."),
+        # Aziz is created for this article; the other article's text names him in the same batch.
+        article(2, body="Aziz met Valentina Čupík.", people=["Aziz"]),
+        article(3, body="Nobody named here. Azizov is someone else."),
+    )
+    run = run_import(path, link_suggestions=True)
+    assert run.error is None
+    assert run.stdout.startswith("Imported 3 articles, 0 duplicates skipped, 0 failed (in ")
+    assert run.stdout.rstrip().endswith("; 3 suggested links made")
+    first, second, third = (Article.objects.get(title=f"Story {n}") for n in (1, 2, 3))
+    assert list(first.people.all()) == [chupik]
+    assert list(first.tags.all()) == [moscow]
+    assert set(second.people.values_list("name", flat=True)) == {"Aziz", "Valentina Chupik"}
+    assert not third.people.exists()
+    revision = Revision.objects.get()
+    assert (revision.kind, revision.username) == (RevisionKind.SUGGESTIONS, "")
+    assert revision.summary == "Linked the people and tags mentioned in 3 imported articles"
+
+
+def test_link_suggestions_is_off_by_default_and_counts_per_batch(tmp_path):
+    TagFactory(name="Yakutsk")
+    path = write_jsonl(tmp_path / "feed.jsonl", *(article(n, body=f"In Yakutsk, day {n}.") for n in range(3)))
+    assert run_import(path).totals == (3, 0, 0)  # the summary line as ever
+    assert not Article.objects.filter(tags__isnull=False).exists()
+
+    more = write_jsonl(tmp_path / "more.jsonl", *(article(n, body=f"Yakutsk again, day {n}.") for n in range(3)))
+    run = run_import(more, link_suggestions=True, batch_size=2)
+    assert run.stdout.rstrip().endswith("; 3 suggested links made")
+    assert Revision.objects.count() == 2  # one per batch
+    assert Article.objects.filter(tags__name="Yakutsk").count() == 3  # the new ones only
+
+    again = run_import(more, link_suggestions=True)
+    assert again.stdout.startswith("Imported 0 articles, 3 duplicates skipped")
+    assert again.stdout.rstrip().endswith("; 0 suggested links made")

@@ -1,11 +1,26 @@
 """Merging duplicate people and tags (articles.services.people_merge / tags_merge)."""
 
 import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from articles import services
-from articles.models import AliasKind, Article, Claim, MergedPerson, MergedTag, Person, PersonAlias, Tag
+from articles.models import (
+    AliasKind,
+    Article,
+    Claim,
+    FieldChange,
+    MergedPerson,
+    MergedTag,
+    Person,
+    PersonAlias,
+    Revision,
+    RevisionKind,
+    Tag,
+)
 from articles.services import MERGED_NAME_ALIAS_KIND, people_merge, tags_merge, vocabulary_refresh
 from tests.factories import (
     ArticleFactory,
@@ -324,8 +339,9 @@ def test_bad_merges_are_refused_with_a_value_error(service, factory):
 # --- Cost -----------------------------------------------------------------------------------------------
 
 
-# Locks, aliases, two relations, claims, description, redirects, delete (and its cascades), savepoints.
-MAX_MERGE_QUERIES = 30
+# Locks, aliases, two relations, claims, description, redirects, delete (and its cascades), savepoints,
+# and the history: what the merge changes read before and after, and the revision written.
+MAX_MERGE_QUERIES = 45
 
 
 def people_with_articles(count: int) -> tuple[Person, Person]:
@@ -341,6 +357,7 @@ def people_with_articles(count: int) -> tuple[Person, Person]:
 
 @pytest.mark.django_db
 def test_the_number_of_queries_does_not_grow_with_the_articles():
+    ContentType.objects.get_for_models(Article, Claim, Person)  # cached once per process: the history names them
     keep, duplicate = people_with_articles(2)
     with CaptureQueriesContext(connection) as small:
         people_merge(keep=keep, merged=[duplicate])
@@ -383,3 +400,104 @@ def test_every_relation_to_people_and_tags_is_handled_by_the_merge(model, handle
     """A new foreign key to Person or Tag must be moved by the merge too, or deleting the merged rows loses it."""
     related = {relation.get_accessor_name() for relation in model._meta.related_objects}
     assert related == handled
+
+
+# --- The editors' history -------------------------------------------------------------------------------
+
+
+def merge_changes(revision) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """A revision's changes: (model, row id, field) → (old, new)."""
+    return {
+        (change.content_type.model, change.object_id, change.field): (change.old, change.new)
+        for change in revision.changes.select_related("content_type")
+    }
+
+
+@pytest.mark.django_db
+def test_a_people_merge_is_one_revision_of_everything_it_changed(django_user_model):
+    editor = django_user_model.objects.create_user("editor", password="unused")
+    keep, duplicate = PersonFactory(name="Sergey Mironov"), PersonFactory(name="Sergei Mironov")
+    PersonAliasFactory(person=keep, name="S. Mironov")
+    PersonAliasFactory(person=duplicate, name="Mironov S.", kind=AliasKind.TRANSLITERATION)
+    other = PersonFactory(name="Anna")
+    mentioning, written, untouched = ArticleFactory(), ArticleFactory(), ArticleFactory()
+    mentioning.people.set([duplicate, other])
+    written.authors.set([duplicate, keep])
+    untouched.people.set([keep])
+    claim = ClaimFactory(claimant_person=duplicate, statement="Fines doubled")
+
+    people_merge(keep=keep, merged=[duplicate], user=editor)
+
+    revision = Revision.objects.get()
+    assert (revision.kind, revision.user, revision.summary) == (
+        RevisionKind.MERGE,
+        editor,
+        "Merged “Sergei Mironov” into “Sergey Mironov”",
+    )
+    assert merge_changes(revision) == {
+        ("person", duplicate.pk, "merged into"): ("", "Sergey Mironov"),
+        ("person", keep.pk, "aliases"): (
+            "S. Mironov (spelling variant)",
+            "Mironov S. (transliteration), S. Mironov (spelling variant), Sergei Mironov (spelling variant)",
+        ),
+        ("article", mentioning.pk, "people mentioned"): ("Anna, Sergei Mironov", "Anna, Sergey Mironov"),
+        ("article", written.pk, "authors"): ("Sergei Mironov, Sergey Mironov", "Sergey Mironov"),
+        ("claim", claim.pk, "claimant person"): ("Sergei Mironov", "Sergey Mironov"),
+    }
+    assert not revision.can_be_undone
+    assert list(Revision.objects.touching(keep)) == [revision]
+    assert list(Revision.objects.touching(mentioning)) == [revision]
+    assert not Revision.objects.touching(untouched).exists()
+
+
+@pytest.mark.django_db
+def test_a_tags_merge_is_one_revision_of_the_articles_it_retagged():
+    keep, duplicate = TagFactory(name="Moscow", description=""), TagFactory(name="moscow city", description="City")
+    tagged, both = ArticleFactory(), ArticleFactory()
+    tagged.tags.set([duplicate])
+    both.tags.set([duplicate, keep])
+
+    tags_merge(keep=keep, merged=[duplicate])
+
+    revision = Revision.objects.get()
+    assert (revision.kind, revision.user, revision.summary) == (
+        RevisionKind.MERGE,
+        None,
+        "Merged “moscow city” into “Moscow”",
+    )
+    assert merge_changes(revision) == {
+        ("tag", duplicate.pk, "merged into"): ("", "Moscow"),
+        ("tag", keep.pk, "description"): ("", "City"),
+        ("article", tagged.pk, "tags"): ("moscow city", "Moscow"),
+        ("article", both.pk, "tags"): ("Moscow, moscow city", "Moscow"),
+    }
+
+
+@pytest.mark.django_db
+def test_recording_a_merge_costs_the_same_queries_whatever_the_number_of_articles(django_assert_max_num_queries):
+    ContentType.objects.get_for_models(Article, Claim, Person, Tag)  # cached once per process
+    keep, duplicate = people_with_articles(2)
+    with CaptureQueriesContext(connection) as small:
+        people_merge(keep=keep, merged=[duplicate])
+    keep, duplicate = people_with_articles(30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        people_merge(keep=keep, merged=[duplicate])
+    assert Revision.objects.filter(kind=RevisionKind.MERGE).count() == 2
+    assert FieldChange.objects.filter(field="authors").count() == 32  # every article written, in both merges
+
+
+@pytest.mark.django_db
+def test_the_admin_merge_is_recorded_as_the_editors(client, django_user_model):
+    editor = django_user_model.objects.create_user("editor", password="unused", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    keep, duplicate = TagFactory(name="Moscow"), TagFactory(name="Moskva")
+    ArticleFactory().tags.set([duplicate])
+    client.post(
+        reverse("admin:articles_tag_changelist"),
+        {"action": "merge_tags", "_selected_action": [keep.pk, duplicate.pk], "confirm": "yes", "keep": keep.pk},
+    )
+    revision = Revision.objects.get()
+    assert (revision.kind, revision.user) == (RevisionKind.MERGE, editor)
+    page = client.get(reverse("admin:articles_revision_change", args=[revision.pk])).content.decode()
+    assert "Merged “Moskva” into “Moscow”" in page

@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.text import Truncator
 
+from articles import history
 from articles.admin.base import ArchiveAdmin
-from articles.admin.history import HistoryAdmin
+from articles.admin.history import HistoryAdmin, OwnedRowHistoryAdmin
 from articles.models import (
     Article,
     Claim,
@@ -100,7 +101,9 @@ class ClaimAdmin(HistoryAdmin, ArchiveAdmin):
 
 
 @admin.register(ClaimReport)
-class ClaimReportAdmin(ArchiveAdmin):
+class ClaimReportAdmin(OwnedRowHistoryAdmin, ArchiveAdmin):
+    # Changed here, a report is a change of its claim's and its article's, in both histories.
+    history_owners = {"claim": history.REPORTED_IN, "article": history.CLAIMS_REPORTED}
     form = ClaimReportForm
     list_display = ["claim", "article", "paragraph"]
     list_select_related = ["claim", "article"]

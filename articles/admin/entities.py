@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 
+from articles import history
 from articles.admin.base import ArchiveAdmin, ReadOnlyAdmin
-from articles.admin.history import HistoryAdmin
+from articles.admin.history import HistoryAdmin, OwnedRowHistoryAdmin
 from articles.admin.merging import merge_action
 from articles.models import (
     MergedPerson,
@@ -49,7 +50,9 @@ class PersonAdmin(HistoryAdmin, ArchiveAdmin):
 
 
 @admin.register(PersonAlias)
-class PersonAliasAdmin(ArchiveAdmin):
+class PersonAliasAdmin(OwnedRowHistoryAdmin, ArchiveAdmin):
+    # Changed here, an alias is a change of its person's aliases, in the person's history.
+    history_owners = {"person": history.ALIASES}
     list_display = ["name", "person", "kind"]
     list_filter = ["kind"]
     list_select_related = ["person"]

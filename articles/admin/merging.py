@@ -31,7 +31,7 @@ def merge_action(merge, *, noun: str, noun_plural: str):
         form = MergeForm(request.POST if "confirm" in request.POST else None, queryset=queryset)
         if form.is_valid():
             keep = form.cleaned_data["keep"]
-            result = merge(keep=keep, merged=[row for row in queryset if row.pk != keep.pk])
+            result = merge(keep=keep, merged=[row for row in queryset if row.pk != keep.pk], user=request.user)
             merged = noun_plural if result.merged > 1 else noun
             summary = f"Merged {result.merged} {merged} into “{keep}”: {result.article_links} article links moved"
             if noun == "person":

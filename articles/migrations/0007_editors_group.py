@@ -36,9 +36,12 @@ def editors_group_create(apps, schema_editor):
     # fresh database they would not exist yet. As Django's docs suggest:
     # https://docs.djangoproject.com/en/5.2/topics/migrations/#data-migrations
     app_config = apps.get_app_config("articles")
+    models_module = getattr(app_config, "models_module", None)  # restored: the live registry must stay as it was
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-    app_config.models_module = None
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

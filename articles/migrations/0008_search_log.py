@@ -10,9 +10,12 @@ EDITORS_GROUP = "Editors"
 def editors_may_view_searches(apps, schema_editor):
     """Editors read the search log and its report (what readers miss); nobody edits it."""
     app_config = apps.get_app_config("articles")
+    models_module = getattr(app_config, "models_module", None)  # restored: the live registry must stay as it was
     app_config.models_module = True  # as in 0007: permissions do not exist before post_migrate otherwise
-    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-    app_config.models_module = None
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     view = Permission.objects.get(content_type__app_label="articles", codename="view_searchlog")

@@ -13,9 +13,12 @@ HISTORY_PERMISSIONS = ["view_revision", "view_fieldchange"]
 def editors_may_read_history(apps, schema_editor):
     """Editors read the history (who changed what); nobody edits it by hand."""
     app_config = apps.get_app_config("articles")
+    models_module = getattr(app_config, "models_module", None)  # restored: the live registry must stay as it was
     app_config.models_module = True  # as in 0007: permissions do not exist before post_migrate otherwise
-    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-    app_config.models_module = None
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     view = Permission.objects.filter(content_type__app_label="articles", codename__in=HISTORY_PERMISSIONS)

@@ -30,12 +30,18 @@ def unstyled(text: str) -> str:
     return text
 
 
-def summary_line(result: ImportResult) -> str:
-    """E.g. "Imported 1234 articles, 5 duplicates skipped, 2 failed (in 3.1 s, 398 articles/s)"."""
-    return (
+def summary_line(result: ImportResult, *, link_suggestions: bool = False) -> str:
+    """E.g. "Imported 1234 articles, 5 duplicates skipped, 2 failed (in 3.1 s, 398 articles/s)".
+
+    With ``link_suggestions``, "; 87 suggested links made" follows.
+    """
+    line = (
         f"Imported {plural(result.imported, 'article')}, {plural(result.duplicates, 'duplicate')} skipped, "
         f"{result.failed} failed (in {result.elapsed:.1f} s, {result.rate:.0f} articles/s)"
     )
+    if link_suggestions:
+        line += f"; {plural(result.suggested_links, 'suggested link')} made"
+    return line
 
 
 class ProgressReporter:
@@ -78,8 +84,25 @@ class Command(BaseCommand):
             default=settings.ARCHIVE_IMPORT_BATCH_SIZE,
             help="Articles written per transaction (default: ARCHIVE_IMPORT_BATCH_SIZE, %(default)s).",
         )
+        parser.add_argument(
+            "--link-suggestions",
+            action="store_true",
+            help=(
+                "Also link each imported article to the people (as mentioned, by name or alias) and tags its "
+                "text names, in the same transaction; the summary line says how many links were made."
+            ),
+        )
 
-    def handle(self, *args, paths: list[str], status: str, batch_size: int, verbosity: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        paths: list[str],
+        status: str,
+        batch_size: int,
+        link_suggestions: bool,
+        verbosity: int,
+        **options,
+    ) -> None:
         def on_error(failure: ImportFailure) -> None:
             self.stderr.write(str(failure))
 
@@ -89,7 +112,8 @@ class Command(BaseCommand):
             batch_size=batch_size,
             on_error=on_error,
             on_progress=ProgressReporter(self.stderr) if verbosity > QUIET else None,
+            link_suggestions=link_suggestions,
         )
-        self.stdout.write(summary_line(result))
+        self.stdout.write(summary_line(result, link_suggestions=link_suggestions))
         if result.failed:
             raise CommandError(f"{plural(result.failed, 'input')} could not be imported; see the messages above.")
