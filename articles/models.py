@@ -335,16 +335,18 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(status__in=[ArticleStatus.PUBLISHED, ArticleStatus.RETRACTED])
 
-    def search(self, query: "str | ArticleSearch", *, aliases: bool = True) -> "ArticleQuerySet":
+    def search(self, query: "str | ArticleSearch", *, aliases: bool = True, partial: bool = True) -> "ArticleQuerySet":
         """Articles matching ``query`` (web-search syntax, see articles.query_parser), best first.
 
-        Annotates ``rank`` and ``alias_match`` (True for an article found only
-        because it is linked to a person the query names, e.g. by an alias).
+        Annotates ``rank`` (BM25-like), ``alias_match`` (True for an article found only
+        because it is linked to a person the query names, e.g. by an alias) and
+        ``partial_match`` (True for an article with only some of the words, added when
+        too few have them all; ``partial=False`` never adds them).
         With ``aliases=False`` only the text is searched. A blank query matches
         nothing. Pass an ``ArticleSearch`` to reuse its expansions for headlines.
         """
         if not isinstance(query, ArticleSearch):
-            query = ArticleSearch(query, aliases=aliases)
+            query = ArticleSearch(query, aliases=aliases, partial=partial)
         return query.apply(self)
 
     def sorted_by(self, sort: str) -> "ArticleQuerySet":

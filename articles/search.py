@@ -15,11 +15,13 @@ stays fast when a word matches most of the archive.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import combinations
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -89,6 +91,32 @@ DROP_VOCABULARY_SQL = "DROP MATERIALIZED VIEW IF EXISTS articles_vocabulary;"
 REFRESH_VOCABULARY_SQL = "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_vocabulary;"
 
 
+# What BM25-like ranking needs to know of the archive: in how many published articles each stored
+# (stemmed) lexeme occurs, and how many published articles there are with their mean vector length
+# (distinct lexemes). Materialized views for the same reason as the vocabulary, refreshed with it.
+def create_search_statistics_sql(schema: str) -> str:
+    return f"""
+CREATE MATERIALIZED VIEW articles_lexeme_stats AS
+SELECT word AS lexeme, ndoc FROM ts_stat($$
+    SELECT search_vector FROM {schema}.articles_article WHERE status = 'published'
+$$);
+CREATE UNIQUE INDEX articles_lexeme_stats_lexeme ON articles_lexeme_stats (lexeme);
+CREATE MATERIALIZED VIEW articles_search_stats AS
+SELECT 1 AS id, count(*) AS articles, coalesce(avg(length(search_vector)), 0)::float8 AS average_length
+FROM {schema}.articles_article WHERE status = 'published';
+CREATE UNIQUE INDEX articles_search_stats_id ON articles_search_stats (id);
+"""
+
+
+DROP_SEARCH_STATISTICS_SQL = (
+    "DROP MATERIALIZED VIEW IF EXISTS articles_lexeme_stats; DROP MATERIALIZED VIEW IF EXISTS articles_search_stats;"
+)
+REFRESH_SEARCH_STATISTICS_SQL = (
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_lexeme_stats;"
+    " REFRESH MATERIALIZED VIEW CONCURRENTLY articles_search_stats;"
+)
+
+
 def name_search_vector() -> SearchVector:
     """The vector of a person's name or alias, GIN-indexed on both tables so names are found fast."""
     return SearchVector("name", config=SEARCH_CONFIG)
@@ -109,14 +137,23 @@ SORT_OLDEST = "oldest"
 SORT_CHOICES = [(SORT_RELEVANCE, "relevance"), (SORT_NEWEST, "newest first"), (SORT_OLDEST, "oldest first")]
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
-# ts_rank reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
+# Scoring reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
 # on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
-# (nearly every real query) the order is pure relevance. See the performance issue for BM25-like ranking.
+# (nearly every real query) the order is pure relevance.
 RANK_WINDOW = 5000
-# Relevance order: hits in the reader's own words first, then best rank, then newest (ids break ties).
-RELEVANCE_ORDER = ("alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
-# ts_rank normalisation 1: divide by 1 + log(length), so long articles do not win by length alone.
-RANK_NORMALISATION = 1
+# Relevance order: articles with all the words first, then hits in the reader's own words, then best
+# rank, then newest (ids break ties).
+RELEVANCE_ORDER = ("partial_match", "alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
+# BM25 as Lucene and tantivy use it: term-frequency saturation and length normalisation.
+BM25_K1 = 1.2
+BM25_B = 0.75
+# How much one occurrence counts by where it is (BM25F-style field boosts): ts_rank's own default
+# weights (D 0.1, C 0.2, B 0.4, A 1.0) scaled so a word in the body counts 1.
+OCCURRENCE_WEIGHTS = {"A": 5.0, "B": 2.0, "C": 1.0, "D": 0.5}
+# Fewer matches of every word than this (a page) and articles matching most of the words are added.
+PARTIAL_THRESHOLD = 20
+# "At least k of the n words" is one tsquery of C(n, k) conjunctions; levels needing more are skipped.
+MAX_PARTIAL_COMBINATIONS = 70
 # How many vocabulary words a prefix stands for at most (the most frequent ones).
 PREFIX_EXPANSION_LIMIT = 40
 
@@ -176,6 +213,38 @@ class Suggestions:
     tags: list = field(default_factory=list)  # nearest Tag rows by name
 
 
+@dataclass(frozen=True)
+class RankedTerm:
+    """One group of the query (a word, phrase or prefix, or alternatives joined by OR), as ranking sees it.
+
+    ``alternatives`` are the group's terms, each a phrase of words, each word the set of stored
+    lexemes it stands for (its spellings, a prefix's expansions); a person's names the group names
+    are alternatives too. ``idf`` is BM25's inverse document frequency of the whole group.
+    """
+
+    text: str  # as typed, for "not found in any article"
+    operand: str  # to_tsquery text of the group (without people's names): what must match
+    ranking_operand: str  # the same with the names of the people it names: what ranking counts
+    people: tuple = ()
+    alternatives: tuple[tuple[frozenset[str], ...], ...] = ()
+    idf: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Too few articles have every word: the search also returns those with at least ``level`` of them."""
+
+    level: int  # how many of the query's terms a result has at least
+    terms: int  # how many terms the query has (stop words aside)
+    missing: tuple[str, ...] = ()  # terms no article has at all, as typed
+
+
+def inverse_document_frequency(documents: int, frequency: int) -> float:
+    """BM25's idf, ln(1 + (N - df + 0.5) / (df + 0.5)): positive, larger for rarer terms."""
+    frequency = min(frequency, documents)  # the statistics may be older than the articles
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+
 class ArticleSearch:
     """One reader's query, prepared for PostgreSQL.
 
@@ -189,16 +258,24 @@ class ArticleSearch:
       matches the articles linked to that person, as mentioned or author; such
       hits are flagged ``alias_match`` and come after the articles that use the
       reader's own spelling (ranked among themselves with the person's names).
-    - Ranking is ts_rank over the stored vector within the RANK_WINDOW newest
+    - Ranking is BM25-like (see ``rank_expression``) within the RANK_WINDOW newest
       matches (see RANK_WINDOW), so relevance stays fast for very common words.
+    - When fewer than PARTIAL_THRESHOLD articles have every word (a misremembered
+      or misspelt word), articles with all words but one are added, then all but
+      two, … (see ``Fallback``); they are flagged ``partial_match`` and come after
+      the articles with every word.
 
-    Preparing costs at most three small queries (prefixes; people and their names), made once.
+    Preparing costs at most five small queries (prefixes; people and their names; the
+    lexemes' statistics; whether to fall back), made once.
     """
 
-    def __init__(self, text: str, *, aliases: bool = True):
+    def __init__(self, text: str, *, aliases: bool = True, partial: bool = True):
         self.text = text or ""
         self.aliases = aliases
+        self.partial = partial
         self.parsed: ParsedQuery = parse_query(self.text)
+        #: Set by ``apply``: how the search fell back to partial matches, or None (every word matched).
+        self.fallback: Fallback | None = None
 
     @property
     def is_blank(self) -> bool:
@@ -326,7 +403,226 @@ class ArticleSearch:
         """The wanted words plus the names of the people they name: ranks and highlights alias hits too."""
         return self._query(self._tsquery(with_names=True))
 
+    # --- ranking statistics ---
+
+    def _group_spellings(self, group: tuple[Term, ...]) -> list[list[list[str]]]:
+        """Each alternative of ``group`` as words, each word as the spellings it stands for (names included)."""
+        alternatives = []
+        for term in group:
+            words = [[word, *spelling_variants(word)] for word in term.words[:-1]]
+            last = term.words[-1]
+            if term.prefix:
+                words.append(self._prefix_words.get(last.lower(), []) or [last])
+            else:
+                words.append([last, *spelling_variants(last)])
+            alternatives.append(words)
+            for person in self.people_by_term.get(term, []):
+                for name in (person.name, *person.alias_names):
+                    alternatives.append([[word] for word in name.split()])
+        return alternatives
+
+    @cached_property
+    def ranked_terms(self) -> list[RankedTerm]:
+        """The query's groups with their lexemes and idf, in one query; groups of stop words only are left out.
+
+        A word's document frequency is that of its most frequent lexeme (its spellings are
+        alternatives), a phrase's that of its rarest word (an upper bound), and a group of
+        alternatives has the sum of theirs (at most every article).
+        """
+        groups = [(group, self._group_spellings(group)) for group in self.parsed.groups]
+        spellings = sorted(
+            {spelling for _, alternatives in groups for words in alternatives for word in words for spelling in word}
+        )
+        lexemes: dict[str, dict[str, int]] = {}
+        documents = 0
+        average_length = 0.0
+        if spellings:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    SELECT typed.spelling, stem.lexeme, coalesce(lexeme_stats.ndoc, 0),
+                           search_stats.articles, search_stats.average_length
+                    FROM unnest(%s::text[]) AS typed(spelling)
+                    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, typed.spelling)))
+                        AS stem(lexeme)
+                    LEFT JOIN articles_lexeme_stats AS lexeme_stats ON lexeme_stats.lexeme = stem.lexeme
+                    CROSS JOIN articles_search_stats AS search_stats
+                    """,
+                    [spellings, SEARCH_CONFIG],
+                )
+                for spelling, lexeme, frequency, *totals in cursor.fetchall():
+                    lexemes.setdefault(spelling, {})[lexeme] = frequency
+                    documents, average_length = totals
+        self._documents, self._average_length = documents, average_length
+        ranked = []
+        for group, alternatives in groups:
+            kept = []
+            for words in alternatives:
+                word_lexemes = [
+                    {lexeme: lexemes[spelling][lexeme] for spelling in word for lexeme in lexemes.get(spelling, {})}
+                    for word in words
+                ]
+                word_lexemes = [found for found in word_lexemes if found]  # stop words match anything
+                if word_lexemes:
+                    kept.append(word_lexemes)
+            if not kept:
+                continue
+            frequency = min(documents, sum(min(max(word.values()) for word in words) for words in kept))
+            ranked.append(
+                RankedTerm(
+                    text=" OR ".join(term.text for term in group),
+                    operand=self._group_operand(group, with_names=False),
+                    ranking_operand=self._group_operand(group, with_names=True),
+                    people=tuple(person for term in group for person in self.people_by_term.get(term, [])),
+                    alternatives=tuple(tuple(frozenset(word) for word in words) for words in kept),
+                    idf=inverse_document_frequency(documents, frequency),
+                )
+            )
+        return ranked
+
+    def rank_expression(self):
+        """The BM25-like score of an article for the query, computed from its stored vector.
+
+        Σ over the query's terms (a group: a word, a phrase, alternatives joined by OR) that the
+        article matches of idf · tf·(k1+1) / (tf + k1·(1 - b + b·length/average length)), where
+        length is the vector's number of lexemes, tf is the term's weighted frequency (each
+        occurrence counts by OCCURRENCE_WEIGHTS; a word's is that of its most frequent lexeme, a
+        phrase's that of its rarest word, a group's the sum of its alternatives', at least 1
+        when the article matches it). Reads the vector: apply it to a bounded set of articles.
+        """
+        terms = self.ranked_terms
+        if not terms:
+            return Value(0.0, output_field=FloatField())
+        rows = [
+            (number, alternative, position, lexeme)
+            for number, term in enumerate(terms, start=1)
+            for alternative, words in enumerate(term.alternatives)
+            for position, word in enumerate(words)
+            for lexeme in sorted(word)
+        ]
+        numbers, alternatives, positions, lexemes = (list(column) for column in zip(*rows, strict=True))
+        weights = " ".join(f"WHEN '{weight}' THEN {value}" for weight, value in OCCURRENCE_WEIGHTS.items())
+        matched = ", ".join(f"{{vector}} @@ to_tsquery('{SEARCH_CONFIG}', %s)" for _ in terms)
+        sql = f"""(SELECT coalesce(sum(term.idf * term.tf * {BM25_K1 + 1}
+                / (term.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B}
+                   * coalesce(length({{vector}})::float8 / nullif(%s::float8, 0), 1)))), 0)
+            FROM (
+                SELECT statistics.idf, greatest(found.tf, 1) AS tf
+                FROM unnest(%s::float8[], ARRAY[{matched}]::boolean[])
+                    WITH ORDINALITY AS statistics(idf, matched, number)
+                LEFT JOIN (
+                    SELECT alternative.number, sum(alternative.tf) AS tf FROM (
+                        SELECT word.number, word.alternative, min(word.tf) AS tf FROM (
+                            SELECT wanted.number, wanted.alternative, wanted.position, max(coalesce(entry.tf, 0)) AS tf
+                            FROM unnest(%s::int[], %s::int[], %s::int[], %s::text[])
+                                AS wanted(number, alternative, position, lexeme)
+                            LEFT JOIN (
+                                SELECT stored.lexeme, (
+                                    SELECT sum(CASE weight {weights} END)::float8 FROM unnest(stored.weights) AS weight
+                                ) AS tf
+                                FROM unnest({{vector}}) AS stored
+                            ) AS entry ON entry.lexeme = wanted.lexeme
+                            GROUP BY wanted.number, wanted.alternative, wanted.position
+                        ) AS word GROUP BY word.number, word.alternative
+                    ) AS alternative GROUP BY alternative.number
+                ) AS found ON found.number = statistics.number
+                WHERE statistics.matched
+            ) AS term)"""
+        params = [
+            self._average_length,
+            [term.idf for term in terms],
+            *(term.ranking_operand for term in terms),
+            numbers,
+            alternatives,
+            positions,
+            lexemes,
+        ]
+        return _VectorSQL(sql, params)
+
     # --- applying it ---
+
+    def _at_least(self, level: int) -> Q:
+        """Articles with at least ``level`` of the ranked terms (people's articles count for their names)."""
+        terms = self.ranked_terms
+        chosen = list(combinations(range(len(terms)), level))
+        if not any(term.people for term in terms):
+            text = " | ".join("(" + " & ".join(f"({terms[i].operand})" for i in combo) + ")" for combo in chosen)
+            return Q(search_vector=self._query(text))
+        condition = Q()
+        for combo in chosen:
+            both = Q()
+            for i in combo:
+                term_condition = Q(search_vector=self._query(terms[i].operand))
+                if terms[i].people:
+                    term_condition |= Q(_linked_to(terms[i].people))
+                both &= term_condition
+            condition |= both
+        return condition
+
+    def _excluding(self) -> Q:
+        condition = Q()
+        for term in self.parsed.excluded:
+            condition &= ~Q(search_vector=self._query(self._term_operand(term, with_names=False)))
+        return condition
+
+    def _choose_fallback(self, wanted, full) -> Fallback | None:
+        """Whether to add partial matches, and down to how many terms: one query, over the words alone.
+
+        Decided over ``wanted`` (the searched articles, before other filters), so the page, the
+        API, the count and the facets all describe the same results. The full matches are counted
+        up to PARTIAL_THRESHOLD; only when fewer are each level counted the same way (and each
+        term checked for existence), from all terms but one down to one term.
+        """
+        terms = self.ranked_terms
+        if not self.partial or len(terms) < 2:
+            return None
+        levels = [
+            level for level in range(len(terms) - 1, 0, -1) if math.comb(len(terms), level) <= MAX_PARTIAL_COMBINATIONS
+        ]
+
+        def sql(queryset, limit: int) -> tuple[str, tuple]:
+            return queryset.order_by().values("pk")[:limit].query.sql_with_params()
+
+        full_sql, params = sql(full, PARTIAL_THRESHOLD)
+        params = list(params)
+        counts, exists = [], []
+        for level in levels:
+            level_sql, level_params = sql(wanted.filter(self._at_least(level), self._excluding()), PARTIAL_THRESHOLD)
+            counts.append(f"(SELECT count(*) FROM ({level_sql}) AS hits)")
+            params += level_params
+        for number in range(len(terms)):
+            term_sql, term_params = sql(wanted.filter(self._at_least_term(number)), 1)
+            exists.append(f"EXISTS ({term_sql})")
+            params += term_params
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH full_matches AS (SELECT count(*) AS found FROM ({full_sql}) AS hits)
+                SELECT found, CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(counts)}]::int[] END,
+                       CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(exists)}]::boolean[] END
+                FROM full_matches
+                """,
+                params,
+            )
+            found, level_counts, term_exists = cursor.fetchone()
+        if found >= PARTIAL_THRESHOLD or not level_counts:
+            return None
+        # The first level with enough articles; else the first with as many as the last (no fewer words needed).
+        enough = min(PARTIAL_THRESHOLD, level_counts[-1])
+        chosen, chosen_count = next(
+            (level, count) for level, count in zip(levels, level_counts, strict=True) if count >= enough
+        )
+        if chosen_count <= found:
+            return None  # nothing to add: no article has fewer of the words either
+        missing = tuple(term.text for term, exists in zip(terms, term_exists, strict=True) if not exists)
+        return Fallback(level=chosen, terms=len(terms), missing=missing)
+
+    def _at_least_term(self, number: int) -> Q:
+        term = self.ranked_terms[number]
+        condition = Q(search_vector=self._query(term.operand))
+        if term.people:
+            condition |= Q(_linked_to(term.people))
+        return condition
 
     def _match(self) -> Q:
         if not self.people_by_term:
@@ -359,19 +655,51 @@ class ArticleSearch:
         )
 
     def apply(self, queryset):
-        """``queryset`` narrowed to the matches, annotated with ``rank`` and ``alias_match``, best first."""
+        """``queryset`` narrowed to the matches, best first.
+
+        Annotated with ``rank``, ``alias_match`` and ``partial_match``.
+
+        Sets ``fallback`` when too few articles have every word (see ``Fallback``).
+        """
         if self.is_blank:
             # Annotated all the same, so callers can sort and read hits whatever was typed.
             return queryset.none().annotate(
-                rank=Value(0.0, output_field=FloatField()), alias_match=Value(False, output_field=BooleanField())
+                rank=Value(0.0, output_field=FloatField()),
+                alias_match=Value(False, output_field=BooleanField()),
+                partial_match=Value(False, output_field=BooleanField()),
             )
         # Words that are all stop words ("the -migrants") leave only exclusions: nothing to look for.
         has_wanted_words = ~Q(Exact(Func(self.text_query, function="querytree", output_field=TextField()), "T"))
-        matches = queryset.filter(has_wanted_words, self._match())
-        window = matches.order_by(F("published_on").desc(nulls_last=True), "-pk").values("pk")[:RANK_WINDOW]
-        text_rank = SearchRank(F("search_vector"), self.ranking_query, normalization=RANK_NORMALISATION)
-        rank = Case(When(pk__in=window, then=text_rank), default=Value(0.0), output_field=FloatField())
-        return matches.annotate(rank=rank, alias_match=self._alias_match()).order_by(*RELEVANCE_ORDER)
+        wanted = queryset.filter(has_wanted_words)
+        full = wanted.filter(self._match())
+        self.fallback = self._choose_fallback(wanted, full)
+        newest = (F("published_on").desc(nulls_last=True), "-pk")
+        score = self.rank_expression()
+        if self.fallback is None:
+            window = full.order_by(*newest).values("pk")[:RANK_WINDOW]
+            rank = Case(When(pk__in=window, then=score), default=Value(0.0), output_field=FloatField())
+            return full.annotate(
+                rank=rank, alias_match=self._alias_match(), partial_match=Value(False, output_field=BooleanField())
+            ).order_by(*RELEVANCE_ORDER)
+        level = self.fallback.level
+        matches = wanted.filter(self._at_least(level), self._excluding())
+        # Fewer than PARTIAL_THRESHOLD articles have more of the words than ``level`` (that is why
+        # the search fell back so far): they are all ranked, wherever they are in time. Both id
+        # lists are computed once (see _linked_to), not tested article by article.
+        better = (
+            full if level + 1 >= self.fallback.terms else wanted.filter(self._at_least(level + 1), self._excluding())
+        )
+        is_full = _InArray(F("pk"), Subquery(full.order_by().values("pk")))
+        is_better = _InArray(F("pk"), Subquery(better.order_by().values("pk")))
+        window = matches.order_by(*newest).values("pk")[:RANK_WINDOW]
+        rank = Case(When(Q(pk__in=window) | Q(is_better), then=score), default=Value(0.0), output_field=FloatField())
+        return matches.annotate(
+            rank=rank,
+            alias_match=Case(
+                When(is_full, then=self._alias_match()), default=Value(False), output_field=BooleanField()
+            ),
+            partial_match=Case(When(is_full, then=Value(False)), default=Value(True), output_field=BooleanField()),
+        ).order_by(*RELEVANCE_ORDER)
 
     def headlines(self, articles) -> None:
         """Set ``article.headline`` (safe HTML, matches in <mark>) on each of ``articles``, in one query.
@@ -444,6 +772,24 @@ class ArticleSearch:
 
         people, tags = nearest(Person), nearest(Tag)
         return Suggestions(correction=correction, people=people, tags=tags)
+
+
+class _VectorSQL(Func):
+    """A piece of SQL reading the article's stored vector, written ``{vector}`` wherever it is used.
+
+    An expression rather than RawSQL, so the column is named right inside subqueries too.
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, sql: str, params: list):
+        super().__init__(F("search_vector"))
+        self.sql, self.params = sql, params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        vector_sql, vector_params = compiler.compile(self.source_expressions[0])
+        assert not vector_params  # a column: the vector may be named any number of times
+        return self.sql.replace("{vector}", vector_sql), list(self.params)
 
 
 class _InArray(Func):

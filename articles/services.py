@@ -51,7 +51,7 @@ from articles.models import (
     Tag,
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, candidate_pairs, fingerprints, overlap, words
-from articles.search import REFRESH_VOCABULARY_SQL
+from articles.search import REFRESH_SEARCH_STATISTICS_SQL, REFRESH_VOCABULARY_SQL
 from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
 
@@ -168,13 +168,15 @@ def articles_import(
 
 
 def vocabulary_refresh() -> None:
-    """Rebuild the archive's word list (prefix search, "did you mean") from the published articles.
+    """Rebuild the archive's word list (prefix search, "did you mean") and the ranking's statistics
+    (document frequency of each lexeme, number of articles, mean length) from the published articles.
 
     Concurrently, so searches keep reading the old list meanwhile. It reads every
     published article: run it after a batch of changes, not after each one.
     """
     with connection.cursor() as cursor:
         cursor.execute(REFRESH_VOCABULARY_SQL)
+        cursor.execute(REFRESH_SEARCH_STATISTICS_SQL)
 
 
 def near_duplicates_refresh(article_ids: Iterable[int]) -> int:

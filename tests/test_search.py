@@ -1,9 +1,12 @@
 """The stored search vector: filled by PostgreSQL, weighted, accent-insensitive and indexed."""
 
+import math
 import random
+import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import search
 from articles.models import Article, ArticleStatus
@@ -182,7 +185,11 @@ def test_a_name_combined_with_other_words_still_needs_them(chupik):
     about_deportation = ArticleFactory(body="Chupik said deportation was threatened.")
     about_deportation.people.add(chupik)
     ArticleFactory(body="Chupik said little.").people.add(chupik)
-    assert found("Cupik deportation") == [about_deportation]
+    assert found("Cupik deportation", partial=False) == [about_deportation]
+    # With too few articles having every word, the others with some of them follow, flagged (see the fallback tests).
+    hits = found("Cupik deportation")
+    assert hits[0] == about_deportation and not hits[0].partial_match
+    assert all(hit.partial_match for hit in hits[1:])
 
 
 def test_headlines_mark_matches_and_escape_the_text():
@@ -285,3 +292,159 @@ def test_corrections_reach_names_no_text_spells(chupik):
     ArticleFactory(body="An article that names nobody.")
     vocabulary_refresh()
     assert ArticleSearch("Valentina Cupikk").suggestions().correction == "Valentina cupik"
+
+
+# --- BM25-like ranking and the fallback to partial matches -------------------------------------------
+
+
+def test_a_word_no_article_has_falls_back_to_the_articles_with_the_other_words():
+    wanted = ArticleFactory(title="Harbour report", body="The kettle and the lantern were found in the harbour.")
+    ArticleFactory(title="Unrelated", body="Nothing about it.")
+    search_ = ArticleSearch("kettle lantern zyxwvut")
+    hits = list(Article.objects.published().search(search_))
+    assert hits == [wanted]
+    assert hits[0].partial_match and not hits[0].alias_match
+    assert search_.fallback == search.Fallback(level=2, terms=3, missing=("zyxwvut",))
+    assert found("kettle lantern zyxwvut", partial=False) == []
+
+
+def test_full_matches_come_before_partial_ones_whatever_their_score():
+    both = ArticleFactory(title="Other", body="A walrus. " + "Filler words here. " * 40 + "A narwhal.")
+    narwhal_in_title = ArticleFactory(title="Narwhal narwhal narwhal", body="Narwhal narwhal.")
+    hits = found("walrus narwhal")
+    assert hits == [both, narwhal_in_title]
+    assert [hit.partial_match for hit in hits] == [False, True]
+    assert hits[1].rank > hits[0].rank  # a better score, still after the article with every word
+
+
+def test_enough_full_matches_need_no_fallback():
+    full = [ArticleFactory(body=f"Walrus and narwhal, report {n}.") for n in range(search.PARTIAL_THRESHOLD)]
+    ArticleFactory(body="Only a narwhal.")
+    search_ = ArticleSearch("walrus narwhal")
+    assert set(Article.objects.search(search_)) == set(full)
+    assert search_.fallback is None
+
+
+def test_a_rarer_word_outranks_a_common_one():
+    common = [ArticleFactory(body=f"The walrus, report {n}.") for n in range(8)]
+    rare = ArticleFactory(body="The narwhal, report 9.")
+    vocabulary_refresh()
+    hits = found("walrus narwhal")
+    assert hits[0] == rare
+    assert set(hits) == {rare, *common}
+    assert all(hit.partial_match for hit in hits)
+
+
+def test_exclusions_still_exclude_partial_matches():
+    ArticleFactory(body="A narwhal with a tusk.")
+    without_tusk = ArticleFactory(body="A walrus on the ice.")
+    assert found("walrus narwhal -tusk") == [without_tusk]
+
+
+def test_a_phrase_or_an_or_group_counts_as_one_term():
+    ArticleFactory(body="Bear meets polar explorer, seal.")  # the phrase's words, apart: one term of three
+    seal_and_penguin = ArticleFactory(body="A seal and a penguin.")  # two terms of three
+    search_ = ArticleSearch('"polar bear" seal OR walrus penguin')
+    assert [term.text for term in search_.ranked_terms] == ['"polar bear"', "seal OR walrus", "penguin"]
+    hits = list(Article.objects.search(search_))
+    assert hits[0] == seal_and_penguin
+    assert search_.fallback.terms == 3
+
+
+@pytest.mark.parametrize("query", ["the of", "the -walrus", ""])
+def test_stop_words_or_blank_find_nothing_and_do_not_fall_back(query):
+    ArticleFactory(body="The walrus of the north.")
+    search_ = ArticleSearch(query)
+    assert list(Article.objects.search(search_)) == []
+    assert search_.fallback is None
+
+
+def test_stop_words_among_the_words_are_not_terms():
+    article = ArticleFactory(body="The walrus and the narwhal.")
+    search_ = ArticleSearch("the walrus of narwhal")
+    assert len(search_.ranked_terms) == 2
+    assert list(Article.objects.search(search_)) == [article]
+    assert search_.fallback is None
+
+
+def test_an_alias_still_matches_in_a_fallback(chupik):
+    linked = ArticleFactory(body="She spoke about deportation.")
+    linked.people.add(chupik)
+    hits = found("Cupik deportation zyxwvut")
+    assert hits == [linked]
+    assert hits[0].partial_match
+
+
+WEIGHT_OF = search.OCCURRENCE_WEIGHTS
+_STORED = re.compile(r"'((?:[^']|'')+)'(?::([0-9A-D,]+))?")
+
+
+def stored_entries(vector: str) -> dict[str, float]:
+    """A tsvector's text as each lexeme's weighted frequency (a position without a letter has weight D)."""
+    entries = {}
+    for lexeme, positions in _STORED.findall(vector):
+        weights = [position[-1] if position[-1] in WEIGHT_OF else "D" for position in positions.split(",")]
+        entries[lexeme.replace("''", "'")] = sum(WEIGHT_OF[weight] for weight in weights)
+    return entries
+
+
+def reference_scores(groups: list[list[str]]) -> dict[int, float]:
+    """BM25 over the published articles, in Python: ``groups`` of alternative one-word lexemes."""
+    vectors = {
+        article.pk: stored_entries(str(article.search_vector))
+        for article in Article.objects.published().only("search_vector")
+    }
+    documents = len(vectors)
+    average_length = sum(len(entries) for entries in vectors.values()) / documents
+    idfs = []
+    for group in groups:
+        frequency = min(documents, sum(sum(lexeme in entries for entries in vectors.values()) for lexeme in group))
+        idfs.append(math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
+    scores = {}
+    for pk, entries in vectors.items():
+        score = 0.0
+        for group, idf in zip(groups, idfs, strict=True):
+            frequency = sum(entries.get(lexeme, 0) for lexeme in group)
+            if frequency:
+                norm = 1 - search.BM25_B + search.BM25_B * len(entries) / average_length
+                score += idf * frequency * (search.BM25_K1 + 1) / (frequency + search.BM25_K1 * norm)
+        scores[pk] = score
+    return scores
+
+
+def test_the_bm25_score_in_sql_equals_a_python_reference():
+    rng = random.Random(6)
+    words = ["walrus", "narwhal", "kettle", "lantern", "harbour", "glacier", "beacon", "anchor"]
+    for n in range(40):
+        ArticleFactory(
+            title=" ".join(rng.choices(words, k=2)),
+            summary=" ".join(rng.choices(words, k=rng.randint(0, 3))),
+            body=" ".join(rng.choices(words, k=rng.randint(1, 30))) + f" report {n}",
+        )
+    ArticleFactory(body="walrus narwhal kettle", status=ArticleStatus.DRAFT)
+    vocabulary_refresh()
+    for query, groups in [
+        ("walrus", [["walrus"]]),
+        ("narwhal kettle", [["narwhal"], ["kettl"]]),
+        ("glacier OR beacon anchor lantern", [["glacier", "beacon"], ["anchor"], ["lantern"]]),
+    ]:
+        expected = reference_scores(groups)
+        hits = found(query)
+        assert hits
+        for hit in hits:
+            assert hit.rank == pytest.approx(expected[hit.pk], rel=1e-9), (query, hit.pk)
+        full = [hit for hit in hits if not hit.partial_match]
+        assert [hit.rank for hit in full] == sorted((hit.rank for hit in full), reverse=True)
+
+
+def test_preparing_and_running_a_fallback_takes_a_bounded_number_of_queries():
+    def queries_for(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            list(Article.objects.search(query, aliases=False))
+        return len(queries)
+
+    ArticleFactory(body="walrus narwhal")
+    few = queries_for("walrus narwhal kettle zyxwvut")
+    for n in range(30):
+        ArticleFactory(body=f"walrus kettle {n}")
+    assert queries_for("walrus narwhal kettle zyxwvut") == few <= 4
