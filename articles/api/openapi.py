@@ -9,7 +9,7 @@ enforces them, so the description cannot promise a value the views refuse.
 
 from articles.filters import ALIASES_OFF, ALIASES_ON, QUERY_MAX_LENGTH
 from articles.models import AliasKind, ClaimRating, DatePrecision, SourceKind, TagKind
-from articles.search import SORT_CHOICES, SORT_RELEVANCE
+from articles.search import PARTIAL_THRESHOLD, SORT_CHOICES, SORT_RELEVANCE
 from articles.views import browse
 from articles.views.search import RESULTS_PER_PAGE
 
@@ -329,8 +329,14 @@ SCHEMAS["SearchResult"] = obj(
         "rank": {
             "type": ["number", "null"],
             "minimum": 0,
-            "description": "With search words: relevance (ts_rank; higher is better, comparable within one search"
-            " only). Null when browsing.",
+            "description": "With search words: relevance (BM25-like: rarer words and more occurrences score higher;"
+            " comparable within one search only; 0 for matches beyond the newest 5,000 of a very common word)."
+            " Null when browsing.",
+        },
+        "partial_match": {
+            "type": "boolean",
+            "description": "True when the article has only some of the search words: added because few or no"
+            " articles have all of them; such results come after those with every word.",
         },
         "alias_match": {
             "type": "boolean",
@@ -598,6 +604,14 @@ SCHEMAS["SearchPage"] = envelope(
     active_filters=array(ref("ActiveFilter"), "Each filter value in effect, with the search that drops it."),
     facets=array(ref("Facet"), "Counts of the results by source, person, tag and year; empty with no results."),
     suggestions=nullable(ref("Suggestions"), "When search words matched nothing: what to try instead; else null."),
+    partial_match={
+        "type": "boolean",
+        "description": f"True when fewer than {PARTIAL_THRESHOLD} articles have every search word, so the results"
+        " (and `count` and `facets`) also include articles with most of the words, flagged `partial_match`.",
+    },
+    words_not_found=array(
+        {"type": "string"}, "With `partial_match`: the search words (or phrases) that no article has at all."
+    ),
 )
 
 ENDPOINT_NAMES = ("search", "sources", "people", "tags", "claims", "openapi")

@@ -156,6 +156,7 @@ def search_result(request: HttpRequest, article: Article) -> dict:
         "snippet_fragments": fragments,
         "rank": getattr(article, "rank", None),
         "alias_match": bool(getattr(article, "alias_match", False)),
+        "partial_match": bool(getattr(article, "partial_match", False)),
         "alias_people": entity_refs(request, getattr(article, "alias_people", [])),
     }
 

@@ -207,6 +207,8 @@ class SearchView(JsonMixin, search.SearchView):
             active_filters=[serializers.active_filter(request, active) for active in context["active_filters"]],
             facets=[serializers.facet(request, facet) for facet in context["facets"]],
             suggestions=serializers.suggestions(request, filterset, context["suggestions"]),
+            partial_match=context["partial_match"],
+            words_not_found=context["words_not_found"],
         )
 
 

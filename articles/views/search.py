@@ -37,7 +37,9 @@ class SearchView(FilterView):
     the page browses: the filtered articles newest first, and with no filter at all, the whole
     archive newest first (with facets, the archive's index by source, person, tag and year).
 
-    The count is exact. An invalid parameter (unknown slug, bad date or sort, ``page=abc``)
+    When too few articles have every word, articles with most of them follow, flagged, and the
+    page says so (``partial_match``; see ``ArticleSearch``); the count and the facets then count
+    them too. The count is exact. An invalid parameter (unknown slug, bad date or sort, ``page=abc``)
     answers 400 with the errors above the form, each with a link to the same search without
     it; a page number past the end answers 404.
 
@@ -107,6 +109,7 @@ class SearchView(FilterView):
             facets=self.filterset.facets(total) if total else [],
             active_filters=self.filterset.active_filters(),
             suggestions=search.suggestions() if search and not total else None,
+            **partial_context(search if total else None),
             timeline=self.get_timeline(self.object_list),
         )
         return context
@@ -143,6 +146,15 @@ class SearchView(FilterView):
     def get_timeline(self, articles):
         """Articles per month of all the results (not just the page shown): one aggregate query."""
         return timeline_for(articles)
+
+
+def partial_context(search) -> dict:
+    """Whether the results include articles with only some of the words, and the words no article has."""
+    fallback = search.fallback if search else None
+    return {
+        "partial_match": fallback is not None,
+        "words_not_found": list(fallback.missing) if fallback else [],
+    }
 
 
 def linked_people(article: Article, people: list) -> list:
