@@ -737,3 +737,23 @@ def test_rating_filter_matches_the_page(client):
     data = api_get(client, "/api/search/?rating=false")
     assert ids(data["results"]) == [rated.pk]
     assert [active["label"] for active in data["active_filters"]] == ["Claim rated: false"]
+
+
+def test_partial_matches_are_flagged_in_the_api(client):
+    wanted = ArticleFactory(body="The kettle and the lantern were found in the harbour.")
+    only_kettle = ArticleFactory(body="A kettle.")
+    data = documented(api_get(client, "/api/search/?q=kettle+lantern+zyxwvut"), "SearchPage")
+    assert data["partial_match"] is True
+    assert data["words_not_found"] == ["zyxwvut"]
+    assert [(result["id"], result["partial_match"]) for result in data["results"]] == [
+        (wanted.pk, True),
+        (only_kettle.pk, True),
+    ]
+    data = documented(api_get(client, "/api/search/?q=kettle+lantern"), "SearchPage")
+    assert data["partial_match"] is True and data["words_not_found"] == []
+    assert [(result["id"], result["partial_match"]) for result in data["results"]] == [
+        (wanted.pk, False),
+        (only_kettle.pk, True),
+    ]
+    data = documented(api_get(client, "/api/search/?q=kettle"), "SearchPage")
+    assert data["partial_match"] is False

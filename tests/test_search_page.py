@@ -382,3 +382,37 @@ def test_later_pages_invalid_searches_plain_browsing_and_api_calls_are_not_logge
     assert not SearchLog.objects.exists()
     get(client, "?q=nothingmatchesthis")
     assert list(SearchLog.objects.values_list("query", "result_count")) == [("nothingmatchesthis", 0)]
+
+
+# --- Partial matches -------------------------------------------------------------------------------
+
+
+def test_a_misremembered_word_still_finds_the_article_and_the_page_says_so(client):
+    wanted = ArticleFactory(title="Harbour report", body="The kettle and the lantern were found in the harbour.")
+    ArticleFactory(body="Nothing about it.")
+    response = get(client, "?q=kettle+lantern+zyxwvut")
+    assert [article.pk for article in response.context["articles"]] == [wanted.pk]
+    assert response.context["partial_match"] and response.context["words_not_found"] == ["zyxwvut"]
+    html = response.content.decode()
+    assert "Showing results that match some of your words" in html
+    assert "Not found in any article: <strong>zyxwvut</strong>" in html
+    assert "Matches some of your words." in html
+    assert "1 article matches all or some of the words of" in html
+
+
+def test_facets_and_count_include_the_partial_matches(client):
+    source = SourceFactory(slug="newsweek")
+    ArticleFactory(body="A walrus and a narwhal.", source=source)
+    ArticleFactory(body="Only a narwhal.", source=source)
+    response = get(client, "?q=walrus+narwhal")
+    assert response.context["total"] == 2 and response.context["partial_match"]
+    source_facet = next(facet for facet in response.context["facets"] if facet.name == "source")
+    assert [value.count for value in source_facet.values] == [2]
+    assert get(client, "?q=walrus+narwhal&source=newsweek").context["total"] == 2
+
+
+def test_every_word_found_says_nothing_of_partial_matches(client):
+    ArticleFactory(body="A walrus and a narwhal.")
+    response = get(client, "?q=walrus+narwhal")
+    assert not response.context["partial_match"]
+    assert "some of your words" not in response.content.decode()
