@@ -10,6 +10,31 @@ own, created in migration 0001: English stemming after accent folding, so
 ``ArticleSearch`` turns what a reader typed into SQL: see its docstring for how
 words, spellings, prefixes and people's names are expanded, and how ranking
 stays fast when a word matches most of the archive.
+
+Ranking is BM25-like, because ts_rank knows nothing of how rare a word is. The
+query's terms are its groups (a word with its spellings, a phrase, a prefix, or
+alternatives joined by OR, each counting as one term; stop words are no terms).
+Each term's document frequency comes from the ``articles_lexeme_stats``
+materialized view (ts_stat over the published articles' stored vectors) and N
+and the mean vector length from ``articles_search_stats``, both refreshed by
+``vocabulary_refresh`` with the vocabulary; they are read once per query, for its
+few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
+over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
+len = distinct lexemes in its vector; tf = occurrences read from the stored vector,
+weighted title 5, summary 2, body 1 as ts_rank's default weights are). Scoring
+reads each vector, so only the RANK_WINDOW newest matches are scored: exact for
+every query with fewer matches, and for a very common word the older matches
+follow by date (rank 0), as before.
+
+When fewer than PARTIAL_THRESHOLD articles have every term, the search falls
+back: articles with all terms but one, then all but two, … down to one term,
+stopping at the first level with PARTIAL_THRESHOLD articles (each level one GIN
+-served tsquery, an OR of the conjunctions; counted with a LIMIT in one query).
+Those results are flagged ``partial_match`` and always come after the articles
+with every term; exclusions still exclude, and people's names still match. The
+decision is taken over the words alone (before source, tag or date filters), so
+the count, the facets, the page, the API, the feeds and the CSV all describe the
+same set: full matches plus partial ones when the search fell back.
 """
 
 from __future__ import annotations
@@ -502,40 +527,39 @@ class ArticleSearch:
         ]
         numbers, alternatives, positions, lexemes = (list(column) for column in zip(*rows, strict=True))
         weights = " ".join(f"WHEN '{weight}' THEN {value}" for weight, value in OCCURRENCE_WEIGHTS.items())
-        matched = ", ".join(f"{{vector}} @@ to_tsquery('{SEARCH_CONFIG}', %s)" for _ in terms)
-        sql = f"""(SELECT coalesce(sum(term.idf * term.tf * {BM25_K1 + 1}
+        matched = ", ".join(f"doc.vector @@ to_tsquery('{SEARCH_CONFIG}', %s)" for _ in terms)
+        # The vector is detoasted once (the copy made by ``||``, kept by OFFSET 0) and cut down to the
+        # query's lexemes by two ts_delete calls (binary searches in C) before it is unnested.
+        sql = f"""(SELECT coalesce(sum((%s::float8[])[term.number] * term.tf * {BM25_K1 + 1}
                 / (term.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B}
-                   * coalesce(length({{vector}})::float8 / nullif(%s::float8, 0), 1)))), 0)
-            FROM (
-                SELECT statistics.idf, greatest(found.tf, 1) AS tf
-                FROM unnest(%s::float8[], ARRAY[{matched}]::boolean[])
-                    WITH ORDINALITY AS statistics(idf, matched, number)
-                LEFT JOIN (
-                    SELECT alternative.number, sum(alternative.tf) AS tf FROM (
-                        SELECT word.number, word.alternative, min(word.tf) AS tf FROM (
-                            SELECT wanted.number, wanted.alternative, wanted.position, max(coalesce(entry.tf, 0)) AS tf
-                            FROM unnest(%s::int[], %s::int[], %s::int[], %s::text[])
-                                AS wanted(number, alternative, position, lexeme)
-                            LEFT JOIN (
-                                SELECT stored.lexeme, (
-                                    SELECT sum(CASE weight {weights} END)::float8 FROM unnest(stored.weights) AS weight
-                                ) AS tf
-                                FROM unnest({{vector}}) AS stored
-                            ) AS entry ON entry.lexeme = wanted.lexeme
-                            GROUP BY wanted.number, wanted.alternative, wanted.position
-                        ) AS word GROUP BY word.number, word.alternative
-                    ) AS alternative GROUP BY alternative.number
-                ) AS found ON found.number = statistics.number
-                WHERE statistics.matched
-            ) AS term)"""
+                   * coalesce(length(doc.vector)::float8 / nullif(%s::float8, 0), 1)))), 0)
+            FROM (SELECT {{vector}} || ''::tsvector AS vector OFFSET 0) AS doc
+            CROSS JOIN LATERAL (SELECT ARRAY[{matched}]::boolean[] AS terms) AS matched
+            CROSS JOIN LATERAL (
+                SELECT alternative.number, greatest(sum(alternative.tf), 1) AS tf FROM (
+                    SELECT word.number, word.alternative, min(word.tf) AS tf FROM (
+                        SELECT wanted.number, wanted.alternative, wanted.position, max(coalesce((
+                            SELECT sum(CASE weight {weights} END)::float8 FROM unnest(stored.weights) AS weight
+                        ), 0)) AS tf
+                        FROM unnest(%s::int[], %s::int[], %s::int[], %s::text[])
+                            AS wanted(number, alternative, position, lexeme)
+                        LEFT JOIN unnest(
+                            ts_delete(doc.vector, tsvector_to_array(ts_delete(doc.vector, %s::text[])))
+                        ) AS stored ON stored.lexeme = wanted.lexeme
+                        GROUP BY wanted.number, wanted.alternative, wanted.position
+                    ) AS word GROUP BY word.number, word.alternative
+                ) AS alternative GROUP BY alternative.number
+            ) AS term
+            WHERE matched.terms[term.number])"""
         params = [
-            self._average_length,
             [term.idf for term in terms],
+            self._average_length,
             *(term.ranking_operand for term in terms),
             numbers,
             alternatives,
             positions,
             lexemes,
+            sorted(set(lexemes)),
         ]
         return _VectorSQL(sql, params)
 
