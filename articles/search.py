@@ -24,7 +24,11 @@ len = distinct lexemes in its vector; tf = occurrences read from the stored vect
 weighted title 5, summary 2, body 1 as ts_rank's default weights are). Scoring
 reads each vector, so only the RANK_WINDOW newest matches are scored: exact for
 every query with fewer matches, and for a very common word the older matches
-follow by date (rank 0), as before.
+follow by date (rank 0), as before. Partial matches are scored within the
+PARTIAL_RANK_WINDOW newest of them, plus all those with more of the words than
+the fallback level (fewer than PARTIAL_THRESHOLD by construction): exact when
+the fallback set is that small, else older articles with only the fallback
+level's number of words follow by date.
 
 When fewer than PARTIAL_THRESHOLD articles have every term, the search falls
 back: articles with all terms but one, then all but two, … down to one term,
@@ -169,6 +173,9 @@ RANK_WINDOW = 5000
 # Relevance order: articles with all the words first, then hits in the reader's own words, then best
 # rank, then newest (ids break ties).
 RELEVANCE_ORDER = ("partial_match", "alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
+# The same for articles with only some of the words: scored are the newest this many of them, plus
+# every article with more of the words than the fallback needs (fewer than PARTIAL_THRESHOLD).
+PARTIAL_RANK_WINDOW = 1000
 # BM25 as Lucene and tantivy use it: term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -715,7 +722,7 @@ class ArticleSearch:
         )
         is_full = _InArray(F("pk"), Subquery(full.order_by().values("pk")))
         is_better = _InArray(F("pk"), Subquery(better.order_by().values("pk")))
-        window = matches.order_by(*newest).values("pk")[:RANK_WINDOW]
+        window = matches.order_by(*newest).values("pk")[:PARTIAL_RANK_WINDOW]
         rank = Case(When(Q(pk__in=window) | Q(is_better), then=score), default=Value(0.0), output_field=FloatField())
         return matches.annotate(
             rank=rank,

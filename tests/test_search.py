@@ -1,5 +1,6 @@
 """The stored search vector: filled by PostgreSQL, weighted, accent-insensitive and indexed."""
 
+import datetime
 import math
 import random
 import re
@@ -427,6 +428,7 @@ def test_the_bm25_score_in_sql_equals_a_python_reference():
         ("walrus", [["walrus"]]),
         ("narwhal kettle", [["narwhal"], ["kettl"]]),
         ("glacier OR beacon anchor lantern", [["glacier", "beacon"], ["anchor"], ["lantern"]]),
+        ("narwhal zyxwvut", [["narwhal"], ["zyxwvut"]]),  # a fallback: partial matches are scored the same way
     ]:
         expected = reference_scores(groups)
         hits = found(query)
@@ -448,3 +450,42 @@ def test_preparing_and_running_a_fallback_takes_a_bounded_number_of_queries():
     for n in range(30):
         ArticleFactory(body=f"walrus kettle {n}")
     assert queries_for("walrus narwhal kettle zyxwvut") == few <= 4
+
+
+def test_only_the_newest_matches_are_scored_beyond_the_window_and_the_rest_follow_by_date(monkeypatch):
+    articles = [
+        ArticleFactory(
+            body=f"walrus {'walrus ' * (n % 3)}report {n}",
+            published_on=datetime.date(2020, 1, 1 + n),
+            published_precision="day",
+        )
+        for n in range(12)
+    ]
+    vocabulary_refresh()
+    exact = {hit.pk: hit.rank for hit in found("walrus")}
+    assert len(exact) == 12 and all(rank > 0 for rank in exact.values())
+    monkeypatch.setattr(search, "RANK_WINDOW", 5)
+    hits = found("walrus")
+    newest = {article.pk for article in articles[-5:]}
+    assert {hit.pk for hit in hits[:5]} == newest
+    assert all(hit.rank == pytest.approx(exact[hit.pk]) for hit in hits[:5])
+    assert [hit.pk for hit in hits[5:]] == [article.pk for article in reversed(articles[:-5])]
+    assert all(hit.rank == 0 for hit in hits[5:])
+
+
+def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_words_are_all_scored(monkeypatch):
+    more_words = ArticleFactory(
+        body="walrus narwhal", published_on=datetime.date(2001, 1, 1), published_precision="day"
+    )
+    one_word = [
+        ArticleFactory(body=f"walrus report {n}", published_on=datetime.date(2020, 1, 1 + n), published_precision="day")
+        for n in range(25)
+    ]
+    monkeypatch.setattr(search, "PARTIAL_RANK_WINDOW", 4)
+    search_ = ArticleSearch("walrus narwhal kettle")
+    hits = list(Article.objects.search(search_))
+    assert search_.fallback.level == 1
+    assert hits[0] == more_words and hits[0].rank > 0  # old, but with two of the words
+    assert {hit.pk for hit in hits[1:5]} == {article.pk for article in one_word[-4:]}
+    assert all(hit.rank > 0 for hit in hits[1:5]) and all(hit.rank == 0 for hit in hits[5:])
+    assert [hit.pk for hit in hits[5:]] == [article.pk for article in reversed(one_word[:-4])]
