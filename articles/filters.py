@@ -171,12 +171,15 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     # --- Filtering -------------------------------------------------------------------------------
 
+    #: Whether a search with too few articles having every word adds those with most of them
+    #: (flagged ``partial_match``; see ``ArticleSearch``).
+    partial_matches = True
     #: The prepared search (``ArticleSearch``) once ``q`` is applied: its people, headlines and
     #: suggestions reuse what it looked up.
     article_search: ArticleSearch | None = None
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        self.article_search = ArticleSearch(value, aliases=self.include_aliases)
+        self.article_search = ArticleSearch(value, aliases=self.include_aliases, partial=self.partial_matches)
         return queryset.search(self.article_search)
 
     def applied_elsewhere(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -448,8 +451,12 @@ class EditorArticleFilterSet(ArticleFilterSet):
     """``ArticleFilterSet`` over every article, drafts and retracted ones too, for the editors' tools.
 
     The same parameters mean the same as on the public pages, plus ``status`` (repeatable, any of
-    them; none means every status). The admin's "Tag a whole search" uses it.
+    them; none means every status), except that a search finds only articles with every word:
+    tagging a whole search must not reach articles that merely share some of its words. The
+    admin's "Tag a whole search" uses it.
     """
+
+    partial_matches = False
 
     status = django_filters.MultipleChoiceFilter(
         choices=ArticleStatus.choices,

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from articles.filters import FACET_LIMIT, ArticleFilterSet
-from articles.models import ArticleStatus, ClaimRating
+from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
+from articles.models import Article, ArticleStatus, ClaimRating
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -432,3 +432,13 @@ def test_links_keep_other_parameters_and_drop_the_page():
     filterset = valid("q=draft&sort=newest&utm_source=feed&page=3")
     source_facet = filterset.source_facet(filterset.qs.count(), FACET_LIMIT)
     assert source_facet.values[0].query_string == "?q=draft&sort=newest&utm_source=feed&source=cnn"
+
+
+def test_the_public_filterset_adds_partial_matches_and_the_editors_one_does_not():
+    both = ArticleFactory(body="A walrus and a narwhal.")
+    only_one = ArticleFactory(body="Only a narwhal.")
+    public = ArticleFilterSet({"q": "walrus narwhal"}, queryset=Article.objects.published())
+    assert [(article, article.partial_match) for article in public.qs] == [(both, False), (only_one, True)]
+    editors = EditorArticleFilterSet({"q": "walrus narwhal"}, queryset=Article.objects.all())
+    assert list(editors.qs) == [both]
+    assert editors.article_search.fallback is None

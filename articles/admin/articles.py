@@ -162,7 +162,8 @@ class ArticleAdmin(HistoryAdmin, ArchiveAdmin):
         """
         if not search_term.strip():
             return queryset, False
-        matches = Article.objects.search(search_term).values("pk")
+        # Every word, as editors expect of a filter (no partial matches).
+        matches = Article.objects.search(search_term, partial=False).values("pk")
         in_title = Q(title_lower__contains=search_term.strip().lower())
         return queryset.alias(title_lower=Lower("title")).filter(Q(pk__in=matches) | in_title), False
 
