@@ -7,8 +7,13 @@ PORT ?= 8000
 WORKERS ?= 2
 # Browser tests drive Debian's Chromium through Playwright; no browser is ever downloaded.
 export CHROMIUM_PATH ?= /usr/bin/chromium
+# The benchmark (bench/search.py): corpus sizes, and more options for it, e.g. BENCH_OPTIONS="--repeat 20".
+BENCH_SIZES ?= 10000,100000
+BENCH_OPTIONS ?=
+# Its HTTP figures come from Debian's wrk load generator.
+export WRK_PATH ?= /usr/bin/wrk
 
-.PHONY: install run test lint format lock seed clean-db
+.PHONY: install run test lint format lock seed clean-db bench
 
 install: $(VENV)/.installed .env
 
@@ -42,6 +47,17 @@ $(CHROMIUM_PATH):
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Debian's Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)."; exit 1; \
+	fi
+
+# Search, pages, HTTP, import and ranking at each corpus size: bench/results/<size>.json and README.md.
+bench: install $(WRK_PATH)
+	$(BIN)/python bench/search.py --sizes $(BENCH_SIZES) $(BENCH_OPTIONS)
+
+$(WRK_PATH):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "The benchmark needs Debian's wrk: sudo apt-get install wrk (or set WRK_PATH)."; exit 1; \
 	fi
 
 lint: install
