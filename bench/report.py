@@ -84,6 +84,24 @@ def ranking_figures(rankings: Iterable[tuple[Sequence[int], int]]) -> dict:
     }
 
 
+def plan_summary(plan: Sequence[str]) -> str:
+    """An EXPLAIN (text) plan in a line: its two outermost nodes, then the other tables and indexes it scans.
+
+    "Limit → Sort; Bitmap Index Scan on article_search_vector_gin, Bitmap Heap Scan on articles_article".
+    """
+    nodes = []
+    for line in plan:
+        text = line.strip()
+        if text.startswith("->"):
+            text = text[2:].strip()
+        elif nodes or line[:1].isspace():
+            continue  # details of a node (Buffers, Filter…), or the lines after the plan
+        if "(cost=" in text or "(actual" in text:
+            nodes.append(text.split("  (")[0].strip())
+    scans = [node for node in dict.fromkeys(reversed(nodes)) if " Scan " in f" {node} " and node not in nodes[:2]]
+    return " → ".join(nodes[:2]) + ("; " + ", ".join(scans) if scans else "")
+
+
 def memory_is_flat(samples: Sequence[tuple[float, float]]) -> dict:
     """Whether resident memory stayed flat over an import: ``samples`` are (seconds, megabytes).
 
@@ -319,7 +337,7 @@ def size_section(result: dict) -> list[str]:
     machine, corpus = result["machine"], result["corpus"]
     lines = [f"## {result['size']:,} articles", ""]
     code = result.get("code", {})
-    if code.get("changed"):
+    if code.get("end") and code["end"]["digest"] != code["start"]["digest"]:
         lines += [
             f"**⚠ The archive's code changed during this run** (commit {code['start']['commit']}, digest "
             f"{code['start']['digest']} at the start; {code['end']['commit']}, {code['end']['digest']} at the end): "
@@ -419,6 +437,8 @@ PART_ORDER = (
     "filter values",
     "prefixes",
     "people named",
+    "ranking statistics",
+    "partial matches",
     "count",
     "page",
     "prefetch",
@@ -483,7 +503,9 @@ def breakdown_section(search: dict) -> list[str]:
         for name in EXPLAINED:
             explained = query.get("explain", {}).get(name)
             cells.append(
-                f"{explained['summary']} ({format_number(explained['execution_ms'])} ms)" if explained else "—"
+                f"{plan_summary(explained['plan'])} ({format_number(explained['execution_ms'])} ms)"
+                if explained
+                else "—"
             )
         plan_rows.append([f"{query['kind']}: `{query['label']}`", *cells])
     lines += table(["query", "count", "page, relevance", "page, newest"], plan_rows)

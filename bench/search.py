@@ -229,6 +229,8 @@ SQL_PARTS = (
     ("headlines", r".*\bts_headline\("),
     ("suggestions", r".*\bsimilarity\("),
     ("prefixes", r".*\barticles_vocabulary\b"),
+    ("ranking statistics", r".*\barticles_(lexeme|search)_stats\b"),
+    ("partial matches", r"WITH full_matches AS"),
     ("count", r"SELECT COUNT\(\*\)"),
     ("timeline", r"SELECT DATE_TRUNC\('month'"),
     ("facet: year", r"SELECT EXTRACT\(YEAR"),
@@ -250,25 +252,6 @@ def sql_part(statement: str) -> str:
         if pattern.match(text):
             return name
     return "other"
-
-
-def plan_summary(plan: Sequence[str]) -> str:
-    """An EXPLAIN (text) plan in a line: its two outermost nodes, then every table or index it scans.
-
-    "Limit → Sort; Bitmap Index Scan on article_search_vector_gin, Bitmap Heap Scan on articles_article".
-    """
-    nodes = []
-    for line in plan:
-        text = line.strip()
-        if text.startswith("->"):
-            text = text[2:].strip()
-        elif nodes or line[:1].isspace():
-            continue  # details of a node (Buffers, Filter…), or the lines after the plan
-        if "(cost=" in text or "(actual" in text:
-            nodes.append(text.split("  (")[0].strip())
-    scans = list(dict.fromkeys(node for node in nodes if " Scan " in f" {node} "))
-    scans.reverse()  # innermost (usually the index) first
-    return " → ".join(nodes[:2]) + ("; " + ", ".join(scans) if scans else "")
 
 
 # --- Databases ----------------------------------------------------------------------------------
@@ -581,7 +564,7 @@ def explain(statements: list[dict], part: str) -> dict | None:
         plan = [line for (line,) in cursor.fetchall()]
     execution = next((float(m[1]) for line in plan if (m := re.search(r"Execution Time: ([\d.]+) ms", line))), 0.0)
     return {
-        "summary": plan_summary(plan),
+        "summary": report.plan_summary(plan),
         "execution_ms": execution,
         "settings": settings,
         "sql": target["sql"],
@@ -904,7 +887,8 @@ def run_size(options: argparse.Namespace) -> dict:
             result["import"] = import_run(server, env, articles=options.import_articles, seed=seed)
     result["load"]["after"] = load_average()
     result["code"]["end"] = code_state()
-    result["code"]["changed"] = result["code"]["end"] != result["code"]["start"]
+    # A commit alone (of other files, or of these as they were) changes nothing measured.
+    result["code"]["changed"] = result["code"]["end"]["digest"] != result["code"]["start"]["digest"]
     if result["code"]["changed"]:
         log(f"!! the archive's code changed during this run: {result['code']}; its figures mix two versions")
     result["duration_s"] = round(time.monotonic() - started, 1)

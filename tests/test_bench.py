@@ -216,6 +216,11 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
             "people named",
         ),
         ('INSERT INTO "articles_searchlog" ("query") VALUES (\'x\')', "search log"),
+        (
+            "\n  SELECT typed.spelling, stem.lexeme FROM x LEFT JOIN articles_lexeme_stats AS lexeme_stats",
+            "ranking statistics",
+        ),
+        ("\n  WITH full_matches AS (SELECT count(*) AS found FROM x)", "partial matches"),
         ("SELECT 1", "other"),
     ],
 )
@@ -234,8 +239,11 @@ def test_plan_summary_lists_the_top_nodes():
         "Planning Time: 0.2 ms",
         "Execution Time: 1.2 ms",
     ]
-    assert search.plan_summary(plan) == (
+    assert report.plan_summary(plan) == (
         "Limit → Sort; Bitmap Index Scan on article_search_vector_gin, Bitmap Heap Scan on articles_article"
+    )
+    assert report.plan_summary(plan[2:]) == (
+        "Sort → Bitmap Heap Scan on articles_article; Bitmap Index Scan on article_search_vector_gin"
     )
 
 
