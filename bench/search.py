@@ -16,6 +16,7 @@ is never touched), it measures and writes ``bench/results/<size>.json``, then re
   queries;
 - the article, person and home pages' server time;
 - ranking quality on known-item queries beside BM25 (``bench/ranking.py``);
+- the page's results against the exact computation, every match ranked (``bench/exactness.py``);
 - database and index sizes;
 - HTTP throughput with gunicorn under wrk, and the import command's rate and memory
   (``bench/throughput.py``).
@@ -860,6 +861,18 @@ def run_size(options: argparse.Namespace) -> dict:
                     f"   {kind}: MRR@10 {page['mrr10']} (BM25 {bm25['mrr10']}), "
                     f"success@1 {page['success1']} (BM25 {bm25['success1']})"
                 )
+    if "exactness" not in options.skip:
+        from bench.exactness import exactness_measure
+
+        with phase(result, "exactness", "results against the exact computation (every match ranked)"):
+            result["exactness"] = exactness_measure(client, mix)
+            summary = result["exactness"]["summary"]
+            log(
+                f"   top 20 identical in {summary['identical_top']} of {summary['queries']} queries "
+                f"({summary['windowed']} beyond a ranking window), mean overlap@20 {summary['mean_overlap']}; "
+                f"counts equal in {summary['counts_equal']}, newest identical in {summary['newest_identical']}, "
+                f"facets in {summary['facets_equal']}, timelines in {summary['timelines_equal']}"
+            )
     result["database"] = database_figures()
     if "http" not in options.skip:
         from bench.throughput import http_measure
@@ -929,7 +942,7 @@ def sizes_parse(text: str) -> list[int]:
 
 def skip_parse(text: str) -> set[str]:
     parts = {part.strip() for part in text.split(",") if part.strip()}
-    unknown = parts - {"pages", "ranking", "http", "import"}
+    unknown = parts - {"pages", "ranking", "exactness", "http", "import"}
     if unknown:
         raise argparse.ArgumentTypeError(f"cannot skip {', '.join(sorted(unknown))}")
     return parts
@@ -996,7 +1009,9 @@ def options_parser() -> argparse.ArgumentParser:
         default=10_000,
         help="Articles in the import's JSONL file (default: %(default)s).",
     )
-    parser.add_argument("--skip", type=skip_parse, default=set(), help="Leave out: pages, ranking, http, import.")
+    parser.add_argument(
+        "--skip", type=skip_parse, default=set(), help="Leave out: pages, ranking, exactness, http, import."
+    )
     parser.add_argument(
         "--results", type=Path, default=RESULTS_DIR, help="Folder for the results (default: bench/results)."
     )
@@ -1013,6 +1028,11 @@ def child_arguments(options: argparse.Namespace, size: int) -> list[str]:
     return arguments
 
 
+def shown_path(path: Path) -> Path:
+    """``path`` relative to the repository when it is inside it (``--results`` may be anywhere)."""
+    return path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path
+
+
 def main() -> None:
     options = options_parser().parse_args()
     options.textbook_repeat = min(options.textbook_repeat, options.repeat)
@@ -1022,12 +1042,12 @@ def main() -> None:
         result = run_size(options)
         path = options.results / f"{options.articles}.json"
         path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-        log(f"wrote {path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path}")
+        log(f"wrote {shown_path(path)}")
         return
     server_url()  # held by this process between the sizes, so the embedded server is not restarted for each
     for size in options.sizes:
         subprocess.run([sys.executable, __file__, *child_arguments(options, size)], check=True)
-    log(f"wrote {report.readme_write(options.results).relative_to(BASE_DIR)}")
+    log(f"wrote {shown_path(report.readme_write(options.results))}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,20 @@
 """The search benchmark's pure parts (bench/): percentiles, MRR, the query mix, parsing wrk and plans.
 
-No database and nothing timed: the benchmark's figures are only as good as these functions.
+Nothing timed, and no database but for the exactness comparison, run once on a small archive: the
+benchmark's figures are only as good as these functions.
 """
 
+import datetime
 import random
 import statistics
 
 import pytest
 
-from bench import ranking, report, search, throughput
+from articles import search as article_search
+from articles.services import vocabulary_refresh
+from articles.timeline import MonthCount, Timeline, YearCount
+from bench import exactness, ranking, report, search, throughput
+from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
 
 # --- Percentiles and summaries --------------------------------------------------------------------
 
@@ -325,3 +331,276 @@ def test_the_foreign_word_is_one_the_article_does_not_contain():
     assert replaced is not None
     assert "ministry" in replaced and len(replaced) == 3
     assert ranking.with_foreign_word(["a1", "b1"], ["harvest"], random.Random(2), contained.__contains__) is None
+
+
+# --- Results against the exact computation ------------------------------------------------------------
+
+
+def test_an_identical_order_is_identical_and_at_the_top_of_the_exact_order():
+    compared = exactness.order_compared([3, 1, 2], [3, 1, 2, 9, 8], top=3)
+    assert compared == {
+        "identical_top": True,
+        "same_set": True,
+        "overlap": 1.0,
+        "positions": [1, 2, 3],
+        "worst_position": 3,
+        "unknown_ids": [],
+    }
+    assert exactness.order_compared([], [])["overlap"] == 1.0
+
+
+def test_a_different_order_says_how_far_the_page_reaches_in_the_exact_one():
+    exact = list(range(1, 31))
+    page = [*range(1, 19), 25, 19]  # 25 in, 20 out
+    compared = exactness.order_compared(page, exact)
+    assert (compared["identical_top"], compared["same_set"]) == (False, False)
+    assert compared["overlap"] == 0.95
+    assert compared["worst_position"] == 25
+    reordered = exactness.order_compared([2, 1], [1, 2, 3], top=2)
+    assert (reordered["identical_top"], reordered["same_set"], reordered["overlap"]) == (False, True, 1.0)
+    unknown = exactness.order_compared([1, 99], [1, 2])
+    assert unknown["worst_position"] is None and unknown["unknown_ids"] == [99]
+
+
+def match(pk: int, published_on: str | None, precision: str = "day") -> exactness.Match:
+    return exactness.Match(pk, 0.0, datetime.date.fromisoformat(published_on) if published_on else None, precision)
+
+
+def test_newest_first_puts_undated_last_and_breaks_ties_by_id():
+    matches = [match(1, "2020-01-01"), match(2, None), match(3, "2021-05-01"), match(4, "2020-01-01"), match(5, None)]
+    assert exactness.newest_first(matches) == [3, 4, 1, 5, 2]
+
+
+def test_facet_values_are_counted_once_per_article():
+    values_of = {1: {"a", "b"}, 2: {"a"}, 3: {"c"}, 4: {"a"}}
+    assert exactness.value_counts(values_of, [1, 2, 3]) == {"a": 2, "b": 1, "c": 1}
+    assert exactness.value_counts(values_of, [1, 2, 3, 9], excluded=["a"]) == {"b": 1, "c": 1}
+
+
+def test_a_year_the_date_range_lies_within_offers_no_link():
+    matches = [match(1, "2013-02-01"), match(2, "2013-09-01"), match(3, None)]
+    assert exactness.year_counts(matches, None, None) == {"2013": 2}
+    assert exactness.year_counts(matches, "2013-01-01", "2013-12-31") == {}
+    assert exactness.year_counts(matches, "2012-01-01", "2013-12-31") == {"2013": 2}
+
+
+def facet(name: str, *values: tuple[str, int]) -> dict:
+    return {"name": name, "values": [{"value": value, "count": count} for value, count in values]}
+
+
+def test_facets_as_exact_may_order_ties_at_the_cut_either_way():
+    exact = {"tag": {"a": 5, "b": 3, "c": 3, "d": 1}, "year": {}}
+    assert exactness.facets_compared([facet("tag", ("a", 5), ("c", 3)), facet("year")], exact, limit=2) == []
+    assert exactness.facets_compared([facet("tag", ("a", 5), ("b", 3))], exact, limit=2) == []
+
+
+def test_facets_not_as_exact_are_told_apart():
+    exact = {"tag": {"a": 5, "b": 3, "c": 3}, "source": {"x": 2}}
+    differences = exactness.facets_compared([facet("tag", ("a", 4), ("b", 3))], exact, limit=2)
+    assert differences == ["source: counts [], exact [2]", "tag: counts [4, 3], exact [5, 3]", "tag a: 4, exact 5"]
+    assert exactness.facets_compared([facet("tag", ("a", 5), ("d", 3))], {"tag": exact["tag"]}, limit=2) == [
+        "tag d: 3, exact 0"
+    ]
+
+
+def test_a_timeline_and_the_matches_dates_are_counted_alike():
+    matches = [
+        match(1, "2020-01-15"),
+        match(2, "2020-01-02", "month"),
+        match(3, "2020-03-01"),
+        match(4, "2019-01-01", "year"),
+        match(5, None, ""),
+    ]
+    counted = exactness.timeline_counts(matches, year_precision="year")
+    assert counted == {"months": {"2020-01": 2, "2020-03": 1}, "year_only": {"2019": 1}, "undated": 1}
+    timeline = Timeline(
+        months=(
+            MonthCount(datetime.date(2020, 1, 1), 2),
+            MonthCount(datetime.date(2020, 2, 1), 0),
+            MonthCount(datetime.date(2020, 3, 1), 1),
+        ),
+        year_only=(YearCount(2019, 1),),
+        undated=1,
+    )
+    assert exactness.timeline_figures(timeline) == counted
+
+
+def compared_query(label: str, *, identical: bool = True, window: bool = False, **figures) -> dict:
+    query = {
+        "label": label,
+        "matches": 36597,
+        "page_scored": 20,
+        "identical_top": identical,
+        "same_set": identical,
+        "overlap": 1.0 if identical else 0.5,
+        "worst_position": 20 if identical else 4000,
+        "window_applied": window,
+        "count_equal": True,
+        "newest_identical": True,
+        "facets_equal": True,
+        "timeline_equal": True,
+    }
+    return {**query, **figures}
+
+
+def test_the_summary_counts_what_is_exact_and_bounds_the_rest():
+    queries = [
+        compared_query("rare"),
+        compared_query("common, in the window's reach", window=True),
+        compared_query("common", identical=False, window=True, overlap=0.4, worst_position=1234),
+        compared_query("odd", identical=False, count_equal=False, facets_equal=None, timeline_equal=False),
+        compared_query("dated", identical=False, window=True, overlap=0.0, worst_position=2032, page_scored=0),
+    ]
+    summary = exactness.exactness_summary(queries)
+    assert summary == {
+        "queries": 5,
+        "identical_top": 2,
+        "same_set": 2,
+        "mean_overlap": pytest.approx((1 + 1 + 0.4 + 0.5 + 0) / 5),
+        "counts_equal": 4,
+        "newest_identical": 5,
+        "facets_checked": 4,
+        "facets_equal": 4,
+        "timelines_checked": 5,
+        "timelines_equal": 4,
+        "windowed": 3,
+        "windowed_identical": 1,
+        "unexplained": ["odd"],
+        "differing_min_overlap": 0.0,
+        "differing_worst_position": 4000,
+        "unscored_pages": ["dated"],
+    }
+    with pytest.raises(ValueError):
+        exactness.exactness_summary([])
+
+
+def exactness_result(queries: list[dict]) -> dict:
+    for query in queries:
+        query.setdefault("kind", "common word")
+        query.setdefault("words_matches", query["matches"])
+        query.setdefault("page_count", query["matches"])
+        query.setdefault("window", 5000)
+        query.setdefault("fallback", False)
+        query.setdefault("page_last_score", 1.04)
+        query.setdefault("exact_last_score", 1.07)
+        query.setdefault("page_scored", 20)
+    summary = exactness.exactness_summary(queries)
+    return {
+        "exactness": {
+            "windows": {"rank": 5000, "partial": 1000},
+            "top": 20,
+            "queries": queries,
+            "summary": summary,
+            "seconds": 12.0,
+        }
+    }
+
+
+def test_identical_results_meet_the_exactness_target():
+    result = exactness_result([compared_query("rare"), compared_query("man")])
+    exact_target = target("results as exact, top 20 and counts")
+    assert exact_target.check(result) == (1.0, True, "met")
+    assert report.target_cell(exact_target, result) == "100% ✅"
+    section = "\n".join(report.exactness_section(result["exactness"]))
+    assert "No query has more matches of its words than a ranking window" in section
+
+
+def test_results_differing_beyond_a_window_miss_the_exactness_target_but_say_it_is_the_documented_difference():
+    result = exactness_result(
+        [compared_query("rare"), compared_query("man", identical=False, window=True, overlap=0.4, worst_position=1234)]
+    )
+    exact_target = target("results as exact, top 20 and counts")
+    assert exact_target.check(result) == (0.5, False, "short by 50%")
+    assert report.target_cell(exact_target, result) == (
+        "50% ❌ short by 50% (1 of 2 identical; the other differs with overlap@20 ≥ 0.40, the page's 20 within the "
+        "exact first 1,234, all beyond a ranking window (documented))"
+    )
+    section = "\n".join(report.exactness_section(result["exactness"]))
+    assert "Counts, newest-first pages, facets and timelines are the exact computation's in every query." in section
+    assert "(1 query, 1 of them beyond a window), the page's first 20 share as little as 40% with the exact" in section
+    assert "reach down to position 1,234" in section
+    assert "| common word: `man` | 36,597 | 5,000 | differs | 0.40 | 1,234 | 1.04 / 1.07 | 20/20 |" in section
+
+
+def test_results_differing_with_no_window_or_counts_differing_miss_the_exactness_target():
+    result = exactness_result(
+        [
+            compared_query("rare", identical=False, matches=40, page_count=39, count_equal=False, worst_position=30),
+            compared_query("common"),
+        ]
+    )
+    value, met, how = target("results as exact, top 20 and counts").check(result)
+    assert (value, met) == (0.5, False)
+    assert how == "short by 50%; counts differ in 1 of 2 queries"
+    assert report.target_cell(target("results as exact, top 20 and counts"), result).endswith(
+        "the page's 20 within the exact first 30, none beyond a ranking window; with no window: `rare`)"
+    )
+    section = "\n".join(report.exactness_section(result["exactness"]))
+    assert "**Not exact:** counts differ in 1 of 2 queries." in section
+    assert "**1 queries differ with no window applying** (`rare`)" in section
+    assert "| ❌ 39 |" in section
+
+
+def test_the_exactness_target_is_not_measured_when_skipped():
+    assert target("results as exact, top 20 and counts").check({}) == (None, None, "not measured")
+
+
+@pytest.mark.django_db
+def test_the_exactness_comparison_finds_the_windows_difference_and_nothing_else(client, monkeypatch):
+    """Small windows make the page differ from the exact order, never its counts, facets or newest page."""
+    old_source, new_source = SourceFactory(), SourceFactory()
+    tag, person = TagFactory(), PersonFactory()
+
+    def article(published_on: str | None, text: str, source, *, title: str = "Report", precision: str = "day"):
+        made = ArticleFactory(
+            title=title,
+            body=text,
+            source=source,
+            published_on=published_on,
+            published_precision=precision if published_on else "",
+        )
+        made.tags.add(tag)
+        made.people.add(person)
+        return made
+
+    best = article("2000-06-01", "The walrus walrus walrus.", old_source, title="Walrus walrus")
+    article("2001-01-01", "A walrus, dated to the year.", old_source, precision="year")
+    for year in range(2019, 2024):
+        article(f"{year}-03-01", f"One walrus among many other words, {year}.", new_source).authors.add(person)
+    article(None, "An undated walrus and a narwhal.", new_source)
+    article("2018-05-05", "A narwhal, no other animal.", old_source)
+    vocabulary_refresh()
+    mix = [
+        search.BenchQuery("common word", "walrus", (("q", "walrus"),)),
+        search.BenchQuery("filtered", "walrus (source)", (("q", "walrus"), ("source", old_source.slug))),
+        search.BenchQuery(
+            "filtered", "walrus (2021)", (("q", "walrus"), ("date_from", "2021-01-01"), ("date_to", "2021-12-31"))
+        ),
+        search.BenchQuery("two words", "walrus narwhal", (("q", "walrus narwhal"),)),
+    ]
+
+    exact = exactness.exactness_measure(client, mix)
+    assert exact["summary"]["identical_top"] == len(mix)
+    assert not any(query["window_applied"] for query in exact["queries"])
+    assert exact["queries"][0]["matches"] == 8
+    assert exact["queries"][0]["page_top"][0] == exact["queries"][0]["exact_top"][0] == best.pk
+
+    monkeypatch.setattr(article_search, "RANK_WINDOW", 3)
+    monkeypatch.setattr(article_search, "PARTIAL_RANK_WINDOW", 2)
+    windowed = exactness.exactness_measure(client, mix)
+    walrus, by_source, in_2021, fallback = windowed["queries"]
+    assert walrus["window_applied"] and not walrus["identical_top"] and walrus["same_set"]
+    # The best article, first in the exact order, follows the three scored ones and three newer ones, by date.
+    assert walrus["positions"].index(1) == 6 and walrus["page_top"][6] == best.pk
+    assert walrus["page_scored"] == 3
+    assert by_source["page_scored"] == 0 and not by_source["identical_top"]  # every result older than the window
+    assert in_2021["window_applied"] and in_2021["identical_top"]  # one result: nothing to reorder
+    assert fallback["fallback"] and fallback["window"] == 2 and fallback["window_applied"]
+    assert not fallback["identical_top"] and fallback["positions"][0] == 1  # the article with both words first
+    summary = windowed["summary"]
+    assert summary["unexplained"] == []
+    assert summary["windowed"] == len(mix)
+    assert {key: summary[key] for key in ("counts_equal", "newest_identical", "facets_equal", "timelines_equal")} == (
+        dict.fromkeys(("counts_equal", "newest_identical", "facets_equal", "timelines_equal"), len(mix))
+    )
+    assert article_search.RANK_WINDOW == 3  # the exact computation puts the windows back
