@@ -179,11 +179,11 @@ class ArticleFilterSet(django_filters.FilterSet):
     article_search: ArticleSearch | None = None
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        self.article_search = ArticleSearch(value, aliases=self.include_aliases, partial=self.partial_matches)
+        """The search ``searched`` prepared, applied to ``queryset`` (the other filters' results)."""
         return queryset.search(self.article_search)
 
     def applied_elsewhere(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """``aliases`` is read by ``filter_search`` (``include_aliases``), ``sort`` by ``filter_queryset``."""
+        """``aliases`` is read by ``searched`` (``include_aliases``), ``sort`` by ``filter_queryset``."""
         return queryset
 
     def filter_source(self, queryset: QuerySet, name: str, sources) -> QuerySet:
@@ -204,13 +204,19 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     @cached_property
     def searched(self) -> QuerySet:
-        """The FilterSet's queryset with the search words applied (as it is without them).
+        """The FilterSet's queryset, once the search words are prepared (``article_search``).
 
-        Built once, then filtered further by ``qs`` and by the facets' counts: building a search
-        may itself query the database (the people the words name).
+        The search is prepared once (the people the words name, the ranking statistics) and
+        decides once, over the words alone, whether to add partial matches; ``filter_queryset``
+        then applies it after the other filters, so the ranking windows (see ``ArticleSearch``)
+        are taken among the results themselves. A search limited to one year ranks that year's
+        matches, not those of the newest matches of the words that happen to fall in it.
         """
         self.is_valid()  # cleans the form, as django-filter's own ``qs`` does
-        return self.filters["q"].filter(self.queryset.all(), self.query)
+        if self.query:
+            self.article_search = ArticleSearch(self.query, aliases=self.include_aliases, partial=self.partial_matches)
+            self.article_search.fallback_decide(self.queryset.all())
+        return self.queryset.all()
 
     @property
     def qs(self) -> QuerySet:
@@ -219,15 +225,17 @@ class ArticleFilterSet(django_filters.FilterSet):
         return self._qs
 
     def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
-        """Every filter but ``q`` (see ``searched``) and those in ``skip``, then the sort.
+        """Every filter but ``q`` and those in ``skip``, then the search words, then the sort.
 
-        The sort breaks ties by id, so pages are stable.
+        ``queryset`` is ``searched``. The sort breaks ties by id, so pages are stable.
         """
         for name, value in self.form.cleaned_data.items():
             # An absent model-choice parameter cleans to an empty QuerySet, which django-filter's
             # method filters do not recognise as empty (it is not in EMPTY_VALUES).
             if name != "q" and name not in skip and value:
                 queryset = self.filters[name].filter(queryset, value)
+        if self.query:
+            queryset = self.filters["q"].filter(queryset, self.query)
         return queryset.sorted_by(self.order)
 
     @property

@@ -22,14 +22,14 @@ few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
 len = distinct lexemes in its vector; tf = occurrences in the stored vector, weighted
 title 5, summary 2, body 1 as ts_rank's default weights are, which ts_rank_cd sums in C).
-Scoring
-reads each vector, so only the RANK_WINDOW newest matches are scored: exact for
-every query with fewer matches, and for a very common word the older matches
-follow by date (rank 0), as before. Partial matches are scored within the
-PARTIAL_RANK_WINDOW newest of them, plus all those with more of the words than
-the fallback level (fewer than PARTIAL_THRESHOLD by construction): exact when
-the fallback set is that small, else older articles with only the fallback
-level's number of words follow by date.
+Scoring reads each vector, so only the RANK_WINDOW newest matches are scored:
+exact for every query with fewer matches, and for a very common word the older
+matches follow by date (rank 0). The windows are taken among the results, after
+the other filters (source, date…: see ``ArticleFilterSet.searched``). Partial
+matches are scored within the PARTIAL_RANK_WINDOW newest of them, plus all those
+with more of the words than the fallback level (fewer than PARTIAL_THRESHOLD by
+construction): exact when the fallback set is that small, else older articles
+with only the fallback level's number of words follow by date.
 
 When fewer than PARTIAL_THRESHOLD articles have every term, the search falls
 back: articles with all terms but one, then all but two, … down to one term,
@@ -37,9 +37,10 @@ stopping at the first level with PARTIAL_THRESHOLD articles (each level one GIN
 -served tsquery, an OR of the conjunctions; counted with a LIMIT in one query).
 Those results are flagged ``partial_match`` and always come after the articles
 with every term; exclusions still exclude, and people's names still match. The
-decision is taken over the words alone (before source, tag or date filters), so
-the count, the facets, the page, the API, the feeds and the CSV all describe the
-same set: full matches plus partial ones when the search fell back.
+decision is taken over the words alone (before source, tag or date filters:
+``fallback_decide``), so the count, the facets, the page, the API, the feeds and
+the CSV all describe the same set: full matches plus partial ones when the
+search fell back.
 """
 
 from __future__ import annotations
@@ -183,7 +184,6 @@ BM25_B = 0.75
 # How much one occurrence counts by where it is (BM25F-style field boosts): ts_rank's own default
 # weights (D 0.1, C 0.2, B 0.4, A 1.0) scaled so a word in the body counts 1.
 OCCURRENCE_WEIGHTS = {"A": 5.0, "B": 2.0, "C": 1.0, "D": 0.5}
-TS_RANK_SCALE = 5.0  # OCCURRENCE_WEIGHTS over ts_rank's defaults: what turns ts_rank_cd into that frequency
 # Fewer matches of every word than this (a page) and articles matching most of the words are added.
 PARTIAL_THRESHOLD = 20
 # "At least k of the n words" is one tsquery of C(n, k) conjunctions; levels needing more are skipped.
@@ -306,8 +306,10 @@ class ArticleSearch:
         self.aliases = aliases
         self.partial = partial
         self.parsed: ParsedQuery = parse_query(self.text)
-        #: Set by ``apply``: how the search fell back to partial matches, or None (every word matched).
+        #: Set by ``fallback_decide`` (or the first ``apply``): how the search fell back to partial
+        #: matches, or None (every word matched).
         self.fallback: Fallback | None = None
+        self._fallback_decided = False
 
     @property
     def is_blank(self) -> bool:
@@ -521,8 +523,8 @@ class ArticleSearch:
         phrase) counts by where it is (OCCURRENCE_WEIGHTS).
 
         That frequency is what ``ts_rank_cd`` computes, in C, for a query of one term with its
-        default weights and no normalisation: every occurrence is a cover of its own, worth its
-        position's weight (D 0.1, C 0.2, B 0.4, A 1.0, which OCCURRENCE_WEIGHTS scales by 5). The
+        weights and no normalisation: every occurrence is a cover of its own, worth its position's
+        weight (OCCURRENCE_WEIGHTS, scaled to at most 1 as ts_rank_cd requires, and back). The
         same sum written in SQL (unnesting the vector) cost about six times as much per article.
         ts_rank_cd answers in single precision, so scores agree with an exact computation to
         about 1e-7. Reads the vector: apply it to a bounded set of articles.
@@ -530,8 +532,12 @@ class ArticleSearch:
         terms = self.ranked_terms
         if not terms:
             return Value(0.0, output_field=FloatField())
+        # ts_rank_cd takes weights up to 1 only (in the order D, C, B, A): scaled down, then back up.
+        scale = max(OCCURRENCE_WEIGHTS.values())
+        weights = "{" + ",".join(str(OCCURRENCE_WEIGHTS[weight] / scale) for weight in "DCBA") + "}"
         frequencies = ", ".join(
-            f"{TS_RANK_SCALE} * ts_rank_cd(doc.vector, to_tsquery('{SEARCH_CONFIG}', %s), 0)" for _ in terms
+            f"{scale} * ts_rank_cd('{weights}'::float4[], doc.vector, to_tsquery('{SEARCH_CONFIG}', %s), 0)"
+            for _ in terms
         )
         # The vector is detoasted once (the copy made by ``||``, kept by OFFSET 0) for all the calls.
         sql = f"""(SELECT coalesce(sum(term.idf * term.tf * {BM25_K1 + 1}
@@ -658,12 +664,32 @@ class ArticleSearch:
             output_field=BooleanField(),
         )
 
+    def _wanted(self, queryset):
+        # Words that are all stop words ("the -migrants") leave only exclusions: nothing to look for.
+        has_wanted_words = ~Q(Exact(Func(self.text_query, function="querytree", output_field=TextField()), "T"))
+        return queryset.filter(has_wanted_words)
+
+    def fallback_decide(self, queryset) -> Fallback | None:
+        """Decide, once, whether the search falls back to partial matches, over ``queryset``.
+
+        Pass the articles searched before any other filter (a source, a date range…), so the
+        decision depends on the words alone, and then ``apply`` the search to the filtered
+        articles: the ranking windows are then taken among the results themselves, not among
+        matches the filters take away. Without it, the first ``apply`` decides over its queryset.
+        """
+        if not self._fallback_decided and not self.is_blank:
+            wanted = self._wanted(queryset)
+            self.fallback = self._choose_fallback(wanted, wanted.filter(self._match()))
+            self._fallback_decided = True
+        return self.fallback
+
     def apply(self, queryset):
         """``queryset`` narrowed to the matches, best first.
 
         Annotated with ``rank``, ``alias_match`` and ``partial_match``.
 
-        Sets ``fallback`` when too few articles have every word (see ``Fallback``).
+        Sets ``fallback`` when too few articles have every word (see ``Fallback`` and
+        ``fallback_decide``).
         """
         if self.is_blank:
             # Annotated all the same, so callers can sort and read hits whatever was typed.
@@ -672,11 +698,9 @@ class ArticleSearch:
                 alias_match=Value(False, output_field=BooleanField()),
                 partial_match=Value(False, output_field=BooleanField()),
             )
-        # Words that are all stop words ("the -migrants") leave only exclusions: nothing to look for.
-        has_wanted_words = ~Q(Exact(Func(self.text_query, function="querytree", output_field=TextField()), "T"))
-        wanted = queryset.filter(has_wanted_words)
+        self.fallback_decide(queryset)
+        wanted = self._wanted(queryset)
         full = wanted.filter(self._match())
-        self.fallback = self._choose_fallback(wanted, full)
         newest = (F("published_on").desc(nulls_last=True), "-pk")
         score = self.rank_expression()
         if self.fallback is None:

@@ -724,8 +724,8 @@ def exactness_section(exactness: dict) -> list[str]:
         "### Results against the exact computation",
         "",
         f"Each query on the page (its JSON twin) and computed exactly: the same search with both ranking windows as "
-        f"large as the archive ({exactness['seconds']:.0f} s for the mix). Matches: the exact count (and the words' "
-        "alone, where filters narrow them: the window is taken over those). Worst position: where the lowest of the "
+        f"large as the archive ({exactness['seconds']:.0f} s for the mix). Matches: the exact count (a window applies "
+        "where they are more than it holds). Worst position: where the lowest of the "
         "page's first 20 is in the exact order. Scores: the exact score of the page's last result, and of the exact "
         "result in that place. Scored: how many of the page's first 20 have a score (the others follow by date).",
         "",
@@ -735,8 +735,6 @@ def exactness_section(exactness: dict) -> list[str]:
     rows = []
     for query in exactness["queries"]:
         matches = f"{query['matches']:,}"
-        if query["words_matches"] != query["matches"]:
-            matches += f" ({query['words_matches']:,})"
         window = f"{query['window']:,}{' partial' if query['fallback'] else ''}" if query["window_applied"] else "—"
         top = {(True, True): "identical", (False, True): "same 20, reordered"}.get(
             (query["identical_top"], query["same_set"]), "differs"

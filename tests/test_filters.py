@@ -7,6 +7,7 @@ from django.http import QueryDict
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
+from articles.services import vocabulary_refresh
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -442,3 +443,21 @@ def test_the_public_filterset_adds_partial_matches_and_the_editors_one_does_not(
     editors = EditorArticleFilterSet({"q": "walrus narwhal"}, queryset=Article.objects.all())
     assert list(editors.qs) == [both]
     assert editors.article_search.fallback is None
+
+
+def test_a_filtered_search_ranks_the_filtered_matches_not_the_newest_matches_of_the_words(monkeypatch):
+    # The ranking window (the newest matches scored) is taken after the filters: with a window of
+    # two, a search within 2019 still ranks 2019's articles, though newer ones have the word too.
+    from articles import search
+
+    older = [
+        dated(datetime.date(2019, 3, 1), body="A walrus in March."),
+        dated(datetime.date(2019, 2, 1), body="Walrus, walrus, walrus: the walrus report."),
+    ]
+    for day in (1, 2, 3):
+        dated(datetime.date(2023, 1, day), body=f"A walrus on day {day}.")
+    vocabulary_refresh()
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    hits = results({"q": "walrus", "date_from": "2019-01-01", "date_to": "2019-12-31"})
+    assert hits == [older[1], older[0]]
+    assert all(hit.rank > 0 for hit in hits)
