@@ -21,25 +21,28 @@ means the same thing everywhere:
 
 An unknown value is a form error, never a silently ignored filter: callers answer 400.
 
-The FilterSet also counts the facets of its results and writes the query strings that add or
-remove one filter value, so every client of the FilterSet links the same way.
+The FilterSet also counts its results, their facets and their months, in one statement
+(``ArticleFilterSet.counts``), and writes the query strings that add or remove one filter value,
+so every client of the FilterSet links the same way.
 """
 
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
 from articles.search import SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
+from articles.timeline import MonthCountRow
 
 QUERY_MAX_LENGTH = 500  # far above any real query; keeps absurd input away from the parser
 FACET_LIMIT = 10  # values shown per facet, most frequent first
@@ -62,6 +65,86 @@ class Facet:
     values: list[FacetValue]
     # True when the parameter already has values: another one widens the results (any of them).
     widens: bool = False
+
+
+@dataclass(frozen=True)
+class ResultCounts:
+    """The current results counted once (``ArticleFilterSet.counts``)."""
+
+    total: int
+    facets: list[Facet]  # source, person, tag and year; none when there are no results
+    months: list[MonthCountRow]  # for ``articles.timeline.timeline_from_counts``
+
+
+def _quoted(model, *names: str) -> list[str]:
+    """The quoted table of ``model`` (a model or an m2m through model), then its fields' columns."""
+    meta, quote = model._meta, connection.ops.quote_name
+    return [quote(meta.db_table), *(quote(meta.get_field(name).column) for name in names)]
+
+
+def _links_sql(through, value: str) -> str:
+    """Rows (article_id, value_id) of an m2m table of articles (``value`` names its other field).
+
+    Only those of the articles counted (``{articles}``), so that an index can find them.
+    """
+    table, article, value = _quoted(through, "article", value)
+    return (
+        f"SELECT {article} AS article_id, {value} AS value_id FROM {table}"
+        f" WHERE {article} IN (SELECT id FROM {{articles}} AS articles)"
+    )
+
+
+def _facet_counts_sql(name: str, value_model, values_sql: str) -> str:
+    """The ``limit`` most frequent values of facet ``name``, counted over ``values_sql``.
+
+    ``values_sql`` selects ``value_id`` once per article and value among the articles
+    ``{articles}`` (the results, or the articles another value would add). Parameters: the values
+    to leave out (those chosen already), then the limit, twice. Ties are ordered by name, then
+    slug, so only the values counted at least as often as the last one shown are looked up: a
+    common word's results name thousands of people, a rare word's a handful of the archive's.
+    """
+    table, key, slug, label = _quoted(value_model, "id", "slug", "name")
+    # No value (an article without a source) is no facet value, and must take no place in the cut.
+    return f"""
+        WITH counts AS (
+            SELECT value_id, count(*) AS n FROM ({values_sql}) AS article_values
+            WHERE value_id IS NOT NULL AND value_id <> ALL(%s) GROUP BY value_id
+        ),
+        cut AS (SELECT min(n) AS n FROM (SELECT n FROM counts ORDER BY n DESC LIMIT %s) AS shown)
+        SELECT '{name}', value.{slug}, value.{label}, NULL::date, NULL::text, counts.n,
+               row_number() OVER (ORDER BY counts.n DESC, value.{label}, value.{slug})
+        FROM counts JOIN {table} AS value ON value.{key} = counts.value_id
+        WHERE counts.n >= (SELECT n FROM cut)
+        ORDER BY 7 LIMIT %s"""
+
+
+# Each branch of ``ArticleFilterSet.counts``' statement gives rows of (facet, slug, label, month,
+# precision, count, position): a facet's values, or the months' counts (facet MONTHS).
+MONTHS = "month"
+#: The facets whose values are related rows, with their labels, in the order the page shows them.
+LINKED_FACETS = (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
+#: What the common table expressions of the results select (columns id, source_id, published_on,
+#: published_precision): all the facets and the months need from the articles themselves.
+COUNTED_FIELDS = ("pk", "source", "published_on", "published_precision")
+COUNTED_COLUMNS = "(id, source_id, published_on, published_precision)"
+# Grouped as ``articles.timeline.timeline_for`` groups (TruncMonth, precision); undated ones in one row.
+MONTH_COUNTS_SQL = f"""
+    SELECT '{MONTHS}', NULL::text, NULL::text, date_trunc('month', published_on::timestamp)::date,
+           published_precision, count(*), NULL::bigint
+    FROM results GROUP BY 4, 5"""
+# Each value once per article counted: a person is linked to an article by a mention or as an
+# author, each pair counted once (UNION, of the links of the counted articles: a UNION of the whole
+# tables would be deduplicated before the planner could narrow it).
+FACET_VALUES_SQL = {
+    "source": "SELECT source_id AS value_id FROM {articles} AS articles",
+    "person": f"SELECT value_id FROM ({_links_sql(Article.people.through, 'person')}"
+    f" UNION {_links_sql(Article.authors.through, 'person')}) AS links",
+    "tag": f"SELECT value_id FROM ({_links_sql(Article.tags.through, 'tag')}) AS links",
+}
+FACET_COUNTS_SQL = {
+    name: _facet_counts_sql(name, model, FACET_VALUES_SQL[name])
+    for name, model in (("source", Source), ("person", Person), ("tag", Tag))
+}
 
 
 @dataclass(frozen=True)
@@ -256,120 +339,94 @@ class ArticleFilterSet(django_filters.FilterSet):
             return SORT_NEWEST if chosen in (None, "", SORT_RELEVANCE) else chosen
         return chosen or SORT_RELEVANCE
 
-    # --- Facets ----------------------------------------------------------------------------------
+    # --- Counts: the total, the facets and the months --------------------------------------------
 
-    def facets(self, total: int, limit: int = FACET_LIMIT) -> list[Facet]:
-        """Source, person, tag and year counts of the current results: one aggregate query each.
+    def counts(self, limit: int = FACET_LIMIT) -> ResultCounts:
+        """How many results there are, their facets and their months, in one statement.
 
-        ``total`` is the number of current results (the caller has counted them already).
+        Searching is the costly part (the GIN index, then the vectors), so the results are found
+        once, as a MATERIALIZED common table expression, and every count reads that instead of
+        searching again. The total is the sum of the month counts (undated articles included):
+        the page's count, its facets and its timeline count the same articles. The statement is
+        written around the ORM's own query for the results (``counts_statement``): the ORM has no
+        common table expressions.
 
-        Every count is the number of results its link leads to. A value of a parameter that has
-        no value yet narrows the results, so its count is that of the current results carrying
+        Every facet count is the number of results its link leads to. A value of a parameter that
+        has no value yet narrows the results, so its count is that of the current results carrying
         it. Values of one parameter are alternatives (any of them), so once a parameter has a
-        value, adding another *widens* the results: its count is then ``total`` plus the articles
-        the new value brings in (those the other filters allow that are not shown yet), and the
-        facet says so (``Facet.widens``). Years set the date range to the intersection of the
-        current range and that year, so they always narrow.
+        value, adding another *widens* the results: its count is then the total plus the articles
+        the new value brings in (those the other filters allow that are not shown yet, found by a
+        second expression of the same statement), and the facet says so (``Facet.widens``). Years
+        set the date range to the intersection of the current range and that year, so they always
+        narrow. With no results there are no facets.
         """
-        return [
-            self.source_facet(total, limit),
-            self.person_facet(total, limit),
-            self.tag_facet(total, limit),
-            self.year_facet(limit),
+        try:
+            statement, params = self.counts_statement(limit)
+        except EmptyResultSet:  # a blank search matches nothing, without asking the database
+            return ResultCounts(total=0, facets=[], months=[])
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+
+        months = [(month, precision, count) for facet, _, _, month, precision, count, _ in rows if facet == MONTHS]
+        total = sum(count for _, _, count in months)
+        if not total:
+            return ResultCounts(total=0, facets=[], months=months)
+        values: dict[str, list[tuple[str, str, int]]] = {name: [] for name, _ in LINKED_FACETS}
+        for facet, slug, label, _, _, count, _ in sorted((row for row in rows if row[0] != MONTHS), key=itemgetter(6)):
+            values[facet].append((slug, label, count))
+        facets = [
+            self.multi_facet(name, label, values[name], widen_from=total if self.form.cleaned_data.get(name) else None)
+            for name, label in LINKED_FACETS
         ]
+        return ResultCounts(total=total, facets=[*facets, self.year_facet(months, limit)], months=months)
 
-    def source_facet(self, total: int, limit: int) -> Facet:
-        chosen, base, shown = self.facet_scope("source")
-        rows = Article.objects.filter(pk__in=base, source__isnull=False)
-        if chosen:
-            rows = rows.exclude(pk__in=shown).exclude(source__in=[source.pk for source in chosen])
-        rows = (
-            rows.values("source__slug", "source__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "source__name", "source__slug")[:limit]
-        )
-        values = [(row["source__slug"], row["source__name"], row["n"]) for row in rows]
-        return self.multi_facet("source", "Source", values, widen_from=total if chosen else None)
+    def counts_statement(self, limit: int) -> tuple[str, list]:
+        """``counts``' statement and its parameters: rows as ``FACET_COUNTS_SQL`` and ``MONTH_COUNTS_SQL`` give."""
+        expressions, params = [], []
 
-    def tag_facet(self, total: int, limit: int) -> Facet:
-        chosen, base, shown = self.facet_scope("tag")
-        links = Article.tags.through.objects.filter(article_id__in=base)
-        if chosen:
-            links = links.exclude(article_id__in=shown).exclude(tag_id__in=[tag.pk for tag in chosen])
-        rows = (
-            links.values("tag__slug", "tag__name")
-            .annotate(n=Count("article_id"))
-            .order_by("-n", "tag__name", "tag__slug")[:limit]
-        )
-        values = [(row["tag__slug"], row["tag__name"], row["n"]) for row in rows]
-        return self.multi_facet("tag", "Tag", values, widen_from=total if chosen else None)
+        def found(name: str, queryset: QuerySet) -> None:
+            sql, sql_params = queryset.order_by().values(*COUNTED_FIELDS).query.sql_with_params()
+            expressions.append(f"{name} {COUNTED_COLUMNS} AS MATERIALIZED ({sql})")
+            params.extend(sql_params)
 
-    def person_facet(self, total: int, limit: int) -> Facet:
-        """People mentioned in or writing the results, each article counted once per person.
+        found("results", self.qs)
+        branches, branch_params = [MONTH_COUNTS_SQL], []
+        for name, _ in LINKED_FACETS:
+            chosen = [obj.pk for obj in self.form.cleaned_data.get(name) or []]
+            counted = "results"
+            if chosen:
+                found(f"other_{name}", self.filter_queryset(self.searched, skip=frozenset({name})))
+                # Read only when there are results: without them there are no facets to show.
+                counted = (
+                    f"(SELECT * FROM other_{name} WHERE EXISTS (SELECT FROM results)"
+                    " AND id NOT IN (SELECT id FROM results))"
+                )
+            branches.append(FACET_COUNTS_SQL[name].format(articles=counted))
+            branch_params += [chosen, limit, limit]
+        statement = f"WITH {', '.join(expressions)} " + " UNION ALL ".join(f"({branch})" for branch in branches)
+        return statement, [*params, *branch_params]
 
-        Raw SQL because the count runs over the UNION of two link tables (mentions and authors),
-        which the ORM cannot group by; the filtered ids still come from the ORM.
-        """
-        chosen, base, shown = self.facet_scope("person")
-        quote = connection.ops.quote_name
-        mentions, authors = Article.people.through._meta, Article.authors.through._meta
-        base_sql, base_params = base.query.sql_with_params()
-        conditions, params = [f"links.article_id IN ({base_sql})"], [*base_params]
-        if chosen:
-            shown_sql, shown_params = shown.query.sql_with_params()
-            conditions += [f"links.article_id NOT IN ({shown_sql})", "NOT (links.person_id = ANY(%s))"]
-            params += [*shown_params, [person.pk for person in chosen]]
-        link_selects = " UNION ALL ".join(
-            f"SELECT {quote(table.get_field('person').column)} AS person_id, "
-            f"{quote(table.get_field('article').column)} AS article_id FROM {quote(table.db_table)}"
-            for table in (mentions, authors)
-        )
-        sql = f"""
-            SELECT person.*, counts.n
-            FROM (
-                SELECT links.person_id, COUNT(DISTINCT links.article_id) AS n
-                FROM ({link_selects}) AS links
-                WHERE {" AND ".join(conditions)}
-                GROUP BY links.person_id
-            ) AS counts
-            JOIN {quote(Person._meta.db_table)} AS person ON person.id = counts.person_id
-            ORDER BY counts.n DESC, person.name, person.slug
-            LIMIT %s
-        """
-        people = Person.objects.raw(sql, [*params, limit])
-        values = [(person.slug, person.name, person.n) for person in people]
-        return self.multi_facet("person", "Person", values, widen_from=total if chosen else None)
+    def facets(self, limit: int = FACET_LIMIT) -> list[Facet]:
+        """Source, person, tag and year counts of the current results (``counts`` tells how)."""
+        return self.counts(limit).facets
 
-    def year_facet(self, limit: int) -> Facet:
-        rows = (
-            Article.objects.filter(pk__in=self.ids(self.qs), published_on__isnull=False)
-            .annotate(year=ExtractYear("published_on"))
-            .values("year")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "-year")[:limit]
-        )
+    def year_facet(self, months: list[MonthCountRow], limit: int) -> Facet:
+        """Years of the results (``months``, counted by ``counts``), most frequent first, then latest."""
+        by_year: dict[int, int] = {}
+        for month, _, count in months:
+            if month is not None:
+                by_year[month.year] = by_year.get(month.year, 0) + count
         start, end = self.form.cleaned_data.get("date_from"), self.form.cleaned_data.get("date_to")
         values = []
-        for row in rows:
-            year_start = datetime.date(row["year"], 1, 1)
-            year_end = datetime.date(row["year"], 12, 31)
+        for year, count in sorted(by_year.items(), key=lambda item: (-item[1], -item[0]))[:limit]:
+            year_start, year_end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
             narrowed = (max(start or year_start, year_start), min(end or year_end, year_end))
             if narrowed == (start, end):
                 continue  # the range lies within this year already: the link would change nothing
             query_string = self.query_string_with(date_from=narrowed[0].isoformat(), date_to=narrowed[1].isoformat())
-            values.append(FacetValue(str(row["year"]), row["n"], query_string))
+            values.append(FacetValue(str(year), count, query_string))
         return Facet("year", "Year", values)
-
-    def facet_scope(self, name: str) -> tuple[list, QuerySet, QuerySet]:
-        """The chosen values of parameter ``name``, the ids to count over, and the ids shown now.
-
-        With no value chosen the count runs over the results shown; with values chosen, over the
-        results of every other filter (those a further value could add).
-        """
-        chosen = list(self.form.cleaned_data.get(name) or [])
-        shown = self.ids(self.qs)
-        base = self.ids(self.filter_queryset(self.searched, skip=frozenset({name}))) if chosen else shown
-        return chosen, base, shown
 
     def multi_facet(self, name: str, label: str, values, *, widen_from: int | None) -> Facet:
         return Facet(
@@ -381,10 +438,6 @@ class ArticleFilterSet(django_filters.FilterSet):
             ],
             widens=widen_from is not None,
         )
-
-    @staticmethod
-    def ids(queryset: QuerySet) -> QuerySet:
-        return queryset.order_by().prefetch_related(None).values("pk")
 
     # --- Active filters and links ----------------------------------------------------------------
 

@@ -4,13 +4,16 @@ Rules that must always hold live in the database as constraints, so neither an
 import, the admin nor a raw SQL session can break them.
 """
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Coalesce, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,35 +152,26 @@ class PersonQuerySet(models.QuerySet):
         """Annotate ``article_count`` (published articles mentioning them or by them, each counted once)
         and ``claim_count`` (their claims readers can see).
 
-        Counted as "mentioned" plus "authored but not mentioned": two index lookups per
-        person, where an OR across both relations would scan every article for each person.
+        The article count is the one the database keeps (``PersonCoverage``).
         """
-        published = Q(article__status=ArticleStatus.PUBLISHED)
-        mentions = Article.people.through.objects.filter(published, person_id=OuterRef("pk"))
-        also_mentioned = Article.people.through.objects.filter(
-            article_id=OuterRef("article_id"), person_id=OuterRef("person_id")
-        )
-        authored_only = Article.authors.through.objects.filter(
-            published, ~Exists(also_mentioned), person_id=OuterRef("pk")
-        )
         claims = Claim.objects.reported().filter(claimant_person=OuterRef("pk"))
         return self.annotate(
-            article_count=SubqueryCount(mentions.values("pk")) + SubqueryCount(authored_only.values("pk")),
+            article_count=Coalesce(F("coverage__articles"), 0),
             claim_count=SubqueryCount(claims.order_by().values("pk")),
         )
 
     def with_mention_counts(self) -> "PersonQuerySet":
-        """Annotate ``mention_count``: the published articles that mention them (those they wrote aside)."""
-        published = Q(article__status=ArticleStatus.PUBLISHED)
-        mentions = Article.people.through.objects.filter(published, person_id=OuterRef("pk"))
-        return self.annotate(mention_count=SubqueryCount(mentions.values("pk")))
+        """Annotate ``mention_count``: the published articles that mention them (those they wrote aside).
+
+        The count the database keeps (``PersonCoverage``).
+        """
+        return self.annotate(mention_count=Coalesce(F("coverage__mentions"), 0))
 
 
 class TagQuerySet(models.QuerySet):
     def with_article_counts(self) -> "TagQuerySet":
-        """Annotate ``article_count``: the published articles with this tag."""
-        tagged = Article.tags.through.objects.filter(tag_id=OuterRef("pk"), article__status=ArticleStatus.PUBLISHED)
-        return self.annotate(article_count=SubqueryCount(tagged.values("pk")))
+        """Annotate ``article_count``: the published articles with this tag (kept by the database, ``TagCoverage``)."""
+        return self.annotate(article_count=Coalesce(F("coverage__articles"), 0))
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -359,13 +353,27 @@ class ArticleQuerySet(models.QuerySet):
             return self.order_by(F("published_on").asc(nulls_last=True), "pk")
         return self.order_by(*RELEVANCE_ORDER)
 
-    def involving(self, person: "Person") -> "ArticleQuerySet":
-        """Articles that mention ``person`` or are by them, each once; annotates ``by_person`` (True if by them)."""
+    def involving(self, person: "Person", *, few: bool = False) -> "ArticleQuerySet":
+        """Articles that mention ``person`` or are by them, each once; annotates ``by_person`` (True if by them).
+
+        Two phrasings of the same set, for PostgreSQL to plan differently: by default each article
+        is tested against their articles' ids, which suits walking an index in date order over
+        many articles; ``few=True`` makes one list of their articles' ids and looks each one up,
+        which suits someone in few articles (walking the index would read it all to find them).
+        """
         mentions = Article.people.through.objects.filter(person=person).values("article_id")
-        authored = Article.authors.through.objects.filter(person=person)
-        return self.filter(Q(pk__in=mentions) | Q(pk__in=authored.values("article_id"))).annotate(
-            by_person=Exists(authored.filter(article_id=OuterRef("pk")))
-        )
+        authored = Article.authors.through.objects.filter(person=person).values("article_id")
+        involved = Q(pk__in=mentions.union(authored)) if few else Q(pk__in=mentions) | Q(pk__in=authored)
+        return self.filter(involved).with_by_person(person)
+
+    def with_by_person(self, person: "Person") -> "ArticleQuerySet":
+        """Annotate ``by_person``: True for the articles ``person`` is an author of."""
+        authored = Article.authors.through.objects.filter(person=person, article_id=OuterRef("pk"))
+        return self.annotate(by_person=Exists(authored))
+
+    def listed(self) -> "ArticleQuerySet":
+        """Without the text and its search vector, which lists of articles never show (they are most of a row)."""
+        return self.defer("body", "search_vector")
 
 
 class Article(SlugNaturalKeyMixin, TimeStampedModel):
@@ -404,6 +412,14 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
         indexes = [
             GinIndex(fields=["search_vector"], name="article_search_vector_gin"),
             models.Index(fields=["status", "-published_on"], name="article_status_published"),
+            # Published, dated articles in date order, with their ids (index-only scans): the newest
+            # ones without a sort. Undated ones left out, so queries ordered with them last
+            # (``sorted_by``) cannot use it; those asking for dated articles can.
+            models.Index(
+                fields=["published_on", "id"],
+                condition=Q(status=ArticleStatus.PUBLISHED, published_on__isnull=False),
+                name="article_published_dated",
+            ),
             GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="article_title_trgm"),
         ]
         constraints = [
@@ -651,50 +667,152 @@ class ClaimReport(models.Model):
         return paragraphs[self.paragraph - 1] if self.paragraph <= len(paragraphs) else ""
 
 
+# --- Counts of published articles the database keeps (migration 0012's triggers) ----------------
+#
+# Counting over every article took seconds at 100,000 articles. Triggers move these counts with
+# every change that moves them: an article published, retracted, unpublished, re-dated or
+# deleted; a person or tag linked or unlinked (merges included). The tables are the database's,
+# not Django's (unmanaged models): derived rows stay out of dumpdata's fixtures.
+
+
+class PersonCoverage(models.Model):
+    """How many published articles mention a person (``mentions``), and mention them or are by them (``articles``)."""
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="coverage"
+    )
+    mentions = models.IntegerField()
+    articles = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_personcoverage"
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.mentions} mentions, {self.articles} articles"
+
+
+class TagCoverage(models.Model):
+    """How many published articles have a tag."""
+
+    tag = models.OneToOneField(
+        Tag, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="coverage"
+    )
+    articles = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_tagcoverage"
+
+    def __str__(self) -> str:
+        return f"{self.tag_id}: {self.articles} articles"
+
+
+class CoverageMonthQuerySet(models.QuerySet):
+    def of_archive(self) -> "CoverageMonthQuerySet":
+        """The whole archive's months."""
+        return self.filter(person=None, articles__gt=0)
+
+    def of_person(self, person: Person) -> "CoverageMonthQuerySet":
+        """The months of the articles mentioning ``person`` or by them."""
+        return self.filter(person=person, articles__gt=0)
+
+    def timeline_rows(self) -> list[tuple]:
+        """(month, precision, count) rows, as ``articles.timeline.timeline_from_counts`` takes them."""
+        return list(self.values_list("month", "precision", "articles"))
+
+
+class CoverageMonth(models.Model):
+    """How many published articles a month holds at a date precision: of the whole archive, or of one person.
+
+    ``month`` is the first of the month (None for undated articles; a year-precise date is its
+    1 January), grouped as ``articles.timeline`` groups them. ``person`` None is the whole
+    archive; a person's months count the articles that mention them or are by them, each once.
+    A month emptied by a change keeps its row at 0: read ``of_archive()`` or ``of_person()``.
+    """
+
+    person = models.ForeignKey(
+        Person, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="coverage_months"
+    )
+    month = models.DateField(null=True)
+    precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    articles = models.IntegerField()
+
+    objects = CoverageMonthQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "articles_coveragemonth"
+
+    def __str__(self) -> str:
+        return f"{self.person_id or 'archive'} {self.month or 'undated'} ({self.precision}): {self.articles}"
+
+
 # --- Near-duplicates: articles that retell the same report (see articles.near_duplicates) -------
 
-# Store the fingerprints (%(hashes)s[i] of article %(article_ids)s[i]) and return, for each of
-# their hashes that other articles hold, those articles: held by at most %(max_holders)s of them.
-# One statement, so the arrays travel and are parsed once. The SELECT does not see the rows the
-# INSERT adds (one snapshot for the whole statement): it finds the other holders only.
-# Rows go in sorted by hash, the order of the primary key, which they mostly extend at
-# random places: sorted, neighbours share the index pages each insert reads. The lookup is
-# one scan of that key, which PostgreSQL walks in hash order; hashes nobody else holds cost
-# a probe and return nothing.
-STORE_AND_FIND_HOLDERS_SQL = """
-WITH new (hash, article_id) AS MATERIALIZED (
-    SELECT * FROM unnest(%(hashes)s::bigint[], %(article_ids)s::bigint[])
-), stored AS (
-    INSERT INTO articles_articlefingerprint (hash, article_id)
-    SELECT hash, article_id FROM new ORDER BY hash
-)
+# The other articles holding each of %(hashes)s (an array), when at most %(max_holders)s do. Run
+# before the new rows go in, so it finds the other holders only. One scan of the primary key,
+# which PostgreSQL walks in hash order; hashes nobody else holds cost a probe and return nothing.
+FIND_HOLDERS_SQL = """
 SELECT hash, array_agg(article_id)
 FROM articles_articlefingerprint
-WHERE hash = ANY(ARRAY(SELECT hash FROM new))
+WHERE hash = ANY(%(hashes)s::bigint[])
 GROUP BY hash
 HAVING count(*) <= %(max_holders)s
 """
+COPY_FINGERPRINTS_SQL = "COPY articles_articlefingerprint (hash, article_id) FROM STDIN"
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintRows:
+    """Fingerprints made ready to store, which takes no database and may be done in another thread.
+
+    ``copy_text`` is the rows in COPY's text format, sorted by hash: the order of
+    the primary key, which new rows mostly extend at random places, so that
+    neighbours share the index pages each insert reads. COPY writes them in
+    batches (one WAL record per page rather than per row): a third less work
+    than an INSERT of the same rows. ``hashes`` is the array literal the
+    lookup takes (a list would be adapted one element at a time, in Python).
+    """
+
+    copy_text: str
+    hashes: str
+
+    @classmethod
+    def of(cls, prints: Mapping[int, Iterable[int]]) -> "FingerprintRows":
+        """The rows of ``prints``: fingerprint sets by article id."""
+        hashes = [value for values in prints.values() for value in values]
+        article_ids = [pk for pk, values in prints.items() for _ in values]
+        in_order = sorted(range(len(hashes)), key=hashes.__getitem__)
+        return cls(
+            copy_text="".join([f"{hashes[i]}\t{article_ids[i]}\n" for i in in_order]),
+            hashes="{" + ",".join(map(str, hashes)) + "}",
+        )
 
 
 class ArticleFingerprintQuerySet(models.QuerySet):
-    def store(self, prints: dict[int, set[int]], *, max_holders: int) -> dict[int, list[int]]:
+    def store(self, prints: Mapping[int, Iterable[int]], *, max_holders: int) -> dict[int, list[int]]:
         """Store ``prints`` (fingerprint sets by article id) and return the other articles holding each.
 
-        One statement for any number of articles. Hashes held by no other
+        Two statements for any number of articles. Hashes held by no other
         article are left out, and so are hashes held by more than
         ``max_holders`` articles (boilerplate). The articles must have no
         fingerprints stored yet.
         """
-        article_ids = [pk for pk, hashes in prints.items() for _ in hashes]
-        if not article_ids:
+        return self.store_rows(FingerprintRows.of(prints), max_holders=max_holders)
+
+    def store_rows(self, rows: FingerprintRows, *, max_holders: int) -> dict[int, list[int]]:
+        """``store`` for fingerprints already made ready (``FingerprintRows.of``)."""
+        if not rows.copy_text:
             return {}
-        hashes = [value for values in prints.values() for value in values]
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                STORE_AND_FIND_HOLDERS_SQL,
-                {"hashes": hashes, "article_ids": article_ids, "max_holders": max_holders},
-            )
-            return dict(cursor.fetchall())
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(FIND_HOLDERS_SQL, {"hashes": rows.hashes, "max_holders": max_holders})
+            holders = dict(cursor.fetchall())
+            # copy() is psycopg's own: Django wraps only execute() in its error classes.
+            with connection.wrap_database_errors, cursor.copy(COPY_FINGERPRINTS_SQL) as copy:
+                copy.write(rows.copy_text)
+        return holders
 
 
 class ArticleFingerprint(models.Model):

@@ -6,6 +6,9 @@
 
     {% include "articles/_timeline.html" with timeline=timeline %}
 
+``timeline_from_counts(rows)`` builds the same ``Timeline`` from rows counted elsewhere (the
+search page counts its results' months in the statement that counts its facets).
+
 How each kind of date is counted (the archive keeps a date's precision, see ``DatePrecision``):
 
 - **Day or month precision**: counted in its month, as a bar. Months in between with no
@@ -24,6 +27,7 @@ same readable size instead of shrinking with the drawing.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -82,7 +86,7 @@ class MonthCount:
     month: datetime.date  # the 1st of the month
     count: int
 
-    @property
+    @cached_property  # a bar's tooltip and the table's row both show it
     def label(self) -> str:
         return format_date(self.month, "F Y")
 
@@ -133,11 +137,11 @@ class Timeline:
     year_only: tuple[YearCount, ...]
     undated: int
 
-    @property
+    @cached_property
     def month_total(self) -> int:
         return sum(m.count for m in self.months)
 
-    @property
+    @cached_property
     def year_only_total(self) -> int:
         return sum(y.count for y in self.year_only)
 
@@ -150,7 +154,7 @@ class Timeline:
         """True when no article has a date, so there is nothing to draw."""
         return not self.months
 
-    @property
+    @cached_property
     def max_count(self) -> int:
         return max((m.count for m in self.months), default=0)
 
@@ -162,12 +166,12 @@ class Timeline:
     def last_month(self) -> MonthCount | None:
         return self.months[-1] if self.months else None
 
-    @property
+    @cached_property
     def counted_months(self) -> list[MonthCount]:
         """The months that have articles, for the text alternative."""
         return [m for m in self.months if m.count]
 
-    @property
+    @cached_property
     def busiest(self) -> MonthCount | None:
         """The first month with the most articles, if any article is dated to the month."""
         return max(self.counted_months, key=lambda m: m.count, default=None)
@@ -215,7 +219,7 @@ class Timeline:
             return f"Published articles by year, {first}" + (f" to {last}" if last != first else "")
         return f"Published articles per month, {self.first_month.label} to {self.last_month.label}"
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """A few sentences for the chart's accessible name."""
         if self.is_empty:
@@ -346,6 +350,16 @@ def timeline_for(queryset: QuerySet) -> Timeline:
         .annotate(timeline_count=Count("pk"))
         .values_list("timeline_month", "published_precision", "timeline_count")
     )
+    return timeline_from_counts(rows)
+
+
+#: Articles counted by month: the first day of their month (None when undated), their date's
+#: precision (``DatePrecision``), and how many. A (month, precision) pair may come more than once.
+MonthCountRow = tuple[datetime.date | None, str, int]
+
+
+def timeline_from_counts(rows: Iterable[MonthCountRow]) -> Timeline:
+    """The timeline of articles already counted by month and precision (see ``MonthCountRow``)."""
     by_month: dict[int, int] = {}
     by_year: dict[int, int] = {}
     undated = 0

@@ -9,6 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, ArticleStatus, Claim, ClaimRating, MergedPerson, MergedTag, Person, Source, Tag
+from articles.search import SORT_NEWEST
+from articles.timeline import timeline_for
+from articles.views import browse
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -302,8 +305,9 @@ def populate(n: int) -> dict:
         ("/people/", 2),
         ("/tags/", 2),
         ("/claims/", 2),
-        # entity pages: the entity (+ aliases), the claims, the paginator's count, the page, the timeline
-        ("person", 6),
+        # entity pages: the entity (+ aliases), the claims, the paginator's count, the page, the timeline;
+        # a person's count and timeline come from their months and the archive's (one query)
+        ("person", 5),
         ("tag", 4),
         ("source", 5),
         # the claim with its annotations, then its published reports with their articles and sources
@@ -373,6 +377,64 @@ def test_entity_articles_are_listed_newest_first(client):
     ArticleFactory(source=source, title="From an unknown date")
     page = text_of(client, source.get_absolute_url())
     assert re.findall(r">From ([^<]+)</a></h3>", page) == ["2023", "2022", "2021", "an unknown date"]
+
+
+def make_coverage(person) -> None:
+    """Articles of ``person`` over several months (day-, month-, year-precise and undated, some on the same day),
+    mentioning them, by them or both, among articles of others and unpublished ones of theirs."""
+    dates = [
+        (datetime.date(2021, 3, 5), "day"),
+        (datetime.date(2021, 3, 5), "day"),
+        (datetime.date(2021, 3, 1), "month"),
+        (datetime.date(2021, 1, 1), "year"),
+        (datetime.date(2022, 11, 30), "day"),
+        (datetime.date(2022, 12, 1), "day"),
+        (None, ""),
+    ]
+    for n in range(46):
+        day, precision = dates[n % len(dates)]
+        article = ArticleFactory(title=f"Theirs {n:02}", published_on=day, published_precision=precision)
+        if n % 3 != 1:
+            article.people.add(person)
+        if n % 3 != 0:
+            article.authors.add(person)
+        ArticleFactory(title=f"Others {n:02}", published_on=day, published_precision=precision)
+    for status in (ArticleStatus.DRAFT, ArticleStatus.RETRACTED):
+        ArticleFactory(title=f"Not published ({status})", status=status).people.add(person)
+
+
+# Walking the archive in date order always (0: never worth it), or looking their articles up always.
+@pytest.mark.parametrize("walk_cost_ratio", [10**9, 0])
+def test_a_person_pages_through_exactly_their_published_articles_newest_first(client, monkeypatch, walk_cost_ratio):
+    monkeypatch.setattr(browse, "WALK_COST_RATIO", walk_cost_ratio)
+    person = PersonFactory()
+    make_coverage(person)
+    expected = Article.objects.published().involving(person).sorted_by(SORT_NEWEST)
+    shown, by_them, number = [], [], 1
+    while True:
+        response = client.get(person.get_absolute_url(), {"page": number})
+        assert response.status_code == 200
+        page = response.context["page_obj"]
+        assert page.paginator.count == expected.count() == 46
+        shown += [article.title for article in page.object_list]
+        by_them += [article.title for article in page.object_list if article.by_person]
+        if not page.has_next():
+            break
+        number += 1
+    assert shown == [article.title for article in expected]
+    assert by_them == [article.title for article in expected if article.by_person]
+    last = client.get(person.get_absolute_url(), {"page": "last"}).context["page_obj"]
+    assert [article.title for article in last.object_list] == shown[40:]
+    assert response.context["timeline"] == timeline_for(expected)
+
+
+def test_a_person_without_published_articles_has_an_empty_first_page(client):
+    person = PersonFactory()
+    ArticleFactory(status=ArticleStatus.DRAFT).people.add(person)
+    response = client.get(person.get_absolute_url())
+    assert response.context["page_obj"].paginator.count == 0
+    assert "No published articles yet." in response.content.decode()
+    assert client.get(person.get_absolute_url(), {"page": 2}).status_code == 404
 
 
 def test_claim_page_quotes_each_reporting_paragraph_and_links_its_anchor(client, seed_archive):

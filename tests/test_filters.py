@@ -1,6 +1,7 @@
 """ArticleFilterSet on its own: each parameter, their combinations, errors, facets and links."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.http import QueryDict
@@ -8,6 +9,7 @@ from django.http import QueryDict
 from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
 from articles.services import vocabulary_refresh
+from articles.timeline import timeline_for, timeline_from_counts
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -294,12 +296,11 @@ def small_archive():
 
 
 def facet_counts(filterset: ArticleFilterSet) -> dict[str, dict[str, int]]:
-    total = filterset.qs.count()
-    return {facet.name: {value.label: value.count for value in facet.values} for facet in filterset.facets(total)}
+    return {facet.name: {value.label: value.count for value in facet.values} for facet in filterset.facets()}
 
 
 def assert_every_count_is_the_result_count_of_its_link(filterset: ArticleFilterSet):
-    facets = filterset.facets(filterset.qs.count())
+    facets = filterset.facets()
     assert any(facet.values for facet in facets)
     for facet in facets:
         for value in facet.values:
@@ -345,7 +346,7 @@ def test_every_facet_count_is_the_number_of_results_its_link_gives(params):
 @pytest.mark.usefixtures("small_archive")
 def test_a_facet_with_a_chosen_value_offers_the_values_that_widen_the_results():
     filterset = valid({"tag": "moscow"})
-    tags = next(facet for facet in filterset.facets(2) if facet.name == "tag")
+    tags = next(facet for facet in filterset.facets() if facet.name == "tag")
     assert tags.widens
     # Russia brings in three more articles (its fourth is tagged Moscow too); Moscow is chosen already.
     assert {value.label: value.count for value in tags.values} == {"Russia": 5, "Yakutsk": 3}
@@ -355,13 +356,13 @@ def test_a_facet_with_a_chosen_value_offers_the_values_that_widen_the_results():
 @pytest.mark.usefixtures("small_archive")
 def test_year_links_narrow_the_current_date_range():
     filterset = valid({"date_from": "2022-09-15"})
-    years = next(facet for facet in filterset.facets(4) if facet.name == "year")
+    years = next(facet for facet in filterset.facets() if facet.name == "year")
     assert [(value.label, value.query_string) for value in years.values] == [
         ("2023", "?date_from=2023-01-01&date_to=2023-12-31"),
         ("2022", "?date_from=2022-09-15&date_to=2022-12-31"),
     ]
     within_one_year = valid({"date_from": "2023-01-01", "date_to": "2023-12-31"})
-    assert next(facet for facet in within_one_year.facets(3) if facet.name == "year").values == []
+    assert next(facet for facet in within_one_year.facets() if facet.name == "year").values == []
 
 
 def test_facets_are_capped_and_leave_out_drafts():
@@ -369,20 +370,109 @@ def test_facets_are_capped_and_leave_out_drafts():
     for article_number in range(3):
         ArticleFactory(body=f"Article {article_number}.").tags.add(*tags)
     ArticleFactory(status=ArticleStatus.DRAFT).tags.add(*tags)
-    tag_facet = next(facet for facet in valid({}).facets(3) if facet.name == "tag")
+    tag_facet = next(facet for facet in valid({}).facets() if facet.name == "tag")
     assert len(tag_facet.values) == FACET_LIMIT
     assert {value.count for value in tag_facet.values} == {3}
 
 
+def test_articles_without_a_source_take_no_place_among_the_sources_shown():
+    # Nine sources with two articles, three with one: the tenth shown has one, though more
+    # articles have no source than any source has.
+    sources = [SourceFactory() for _ in range(FACET_LIMIT + 2)]
+    for n, source in enumerate(sources):
+        for _ in range(2 if n < FACET_LIMIT - 1 else 1):
+            ArticleFactory(source=source)
+    for _ in range(3):
+        ArticleFactory(source=None)
+    source_facet = next(facet for facet in valid({}).facets() if facet.name == "source")
+    assert [value.count for value in source_facet.values] == [2] * (FACET_LIMIT - 1) + [1]
+
+
 @pytest.mark.usefixtures("small_archive")
-def test_each_facet_is_one_query(django_assert_num_queries):
+def test_the_count_the_facets_and_the_months_are_one_statement(django_assert_num_queries):
     filterset = valid({"q": "draft", "tag": "russia", "person": "putin"})
-    total = filterset.qs.count()
-    for facet in ("source_facet", "person_facet", "tag_facet"):
-        with django_assert_num_queries(1):
-            getattr(filterset, facet)(total, FACET_LIMIT)
+    filterset.qs  # noqa: B018  (prepares the search: its own look-ups are not the counts')
     with django_assert_num_queries(1):
-        filterset.year_facet(FACET_LIMIT)
+        counts = filterset.counts()
+    assert counts.total == filterset.qs.count() == 2
+    assert [facet.name for facet in counts.facets] == ["source", "person", "tag", "year"]
+    assert sum(count for _, _, count in counts.months) == counts.total
+
+
+def straightforward_facets(filterset: ArticleFilterSet) -> dict[str, dict[str, int]]:
+    """Each facet counted on its own, in Python, from the articles' links: what ``counts`` must give.
+
+    A parameter without a value counts the results carrying each value; with values chosen, each
+    other value counts the results plus the articles it adds (allowed by every other filter, not
+    shown yet). Years count the dated results, except the one the date range lies within already.
+    """
+    relations = ("source", "people", "authors", "tags")
+    results = list(filterset.qs.prefetch_related(*relations))
+    shown = {article.pk for article in results}
+
+    def labels(article: Article, name: str) -> set[str]:
+        if name == "source":
+            return {article.source.name} if article.source else set()
+        if name == "person":
+            return {person.name for person in [*article.people.all(), *article.authors.all()]}
+        return {tag.name for tag in article.tags.all()}
+
+    expected = {}
+    for name in ("source", "person", "tag"):
+        chosen = {value.name for value in filterset.form.cleaned_data.get(name) or []}
+        if not chosen:
+            expected[name] = dict(Counter(label for article in results for label in labels(article, name)))
+            continue
+        others = filterset.filter_queryset(filterset.searched, skip=frozenset({name})).prefetch_related(*relations)
+        added = Counter(
+            label for article in others if article.pk not in shown for label in labels(article, name) - chosen
+        )
+        expected[name] = {label: count + len(results) for label, count in added.items()}
+    years = Counter(str(article.published_on.year) for article in results if article.published_on)
+    start, end = filterset.form.cleaned_data.get("date_from"), filterset.form.cleaned_data.get("date_to")
+    if start and end and start.year == end.year:
+        years.pop(str(start.year), None)  # the range lies within that year: its link changes nothing
+    expected["year"] = dict(years)
+    return expected if results else {}
+
+
+@pytest.mark.usefixtures("small_archive")
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({}, id="no filter"),
+        pytest.param({"q": "draft"}, id="search"),
+        pytest.param({"source": "cnn"}, id="one source chosen"),
+        pytest.param({"q": "draft", "source": "newsweek", "tag": "russia"}, id="source and tag chosen"),
+        pytest.param({"person": "putin", "tag": ["moscow", "yakutsk"]}, id="person and tags chosen"),
+        pytest.param({"date_from": "2022-09-15", "date_to": "2023-05-31"}, id="date range"),
+        pytest.param({"date_from": "2023-01-01", "date_to": "2023-12-31", "q": "draft"}, id="one year"),
+        pytest.param({"q": "moscow yakutsk prisoners"}, id="partial matches"),
+        pytest.param({"q": "moscow yakutsk prisoners", "tag": "russia"}, id="partial matches, tag chosen"),
+        pytest.param({"q": "   "}, id="blank words: browsing"),
+        pytest.param({"q": "nowhere"}, id="no results"),
+        pytest.param({"q": "nowhere", "source": "cnn"}, id="no results, source chosen"),
+    ],
+)
+def test_the_one_statement_counts_are_the_straightforward_ones(params):
+    filterset = valid(params)
+    counts = filterset.counts()
+    assert counts.total == filterset.qs.count()
+    assert {facet.name: {v.label: v.count for v in facet.values} for facet in counts.facets} == straightforward_facets(
+        filterset
+    )
+    assert timeline_from_counts(counts.months) == timeline_for(filterset.qs)
+    if "partial" in str(params):
+        assert filterset.article_search.fallback is not None
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_a_search_blank_to_the_database_counts_nothing_without_a_query(django_assert_num_queries):
+    filterset = valid({"q": '"'})  # no word the search can use: nothing matches
+    filterset.qs  # noqa: B018
+    with django_assert_num_queries(0):
+        counts = filterset.counts()
+    assert (counts.total, counts.facets, counts.months) == (0, [], [])
 
 
 # --- Active filters and links --------------------------------------------------------------------
@@ -431,7 +521,7 @@ def test_date_bounds_that_are_not_a_whole_year_are_two_filters():
 @pytest.mark.usefixtures("small_archive")
 def test_links_keep_other_parameters_and_drop_the_page():
     filterset = valid("q=draft&sort=newest&utm_source=feed&page=3")
-    source_facet = filterset.source_facet(filterset.qs.count(), FACET_LIMIT)
+    source_facet = next(facet for facet in filterset.facets() if facet.name == "source")
     assert source_facet.values[0].query_string == "?q=draft&sort=newest&utm_source=feed&source=cnn"
 
 

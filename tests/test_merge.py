@@ -389,11 +389,13 @@ def test_the_vocabulary_is_refreshed_once_after_the_commit(django_capture_on_com
 # --- A guard for whoever adds a relation ----------------------------------------------------------------
 
 
+# ``coverage`` and ``coverage_months`` are counts the database keeps (articles.models.PersonCoverage etc.):
+# its triggers follow the links the merge moves, and drop the merged rows' counts (tests/test_coverage.py).
 @pytest.mark.parametrize(
     ("model", "handled"),
     [
-        (Person, {"aliases", "articles", "authored_articles", "claims", "merged"}),
-        (Tag, {"articles", "merged"}),
+        (Person, {"aliases", "articles", "authored_articles", "claims", "merged", "coverage", "coverage_months"}),
+        (Tag, {"articles", "merged", "coverage"}),
     ],
 )
 def test_every_relation_to_people_and_tags_is_handled_by_the_merge(model, handled):

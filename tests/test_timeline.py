@@ -18,6 +18,7 @@ from articles.timeline import (
     YearCount,
     span_for,
     timeline_for,
+    timeline_from_counts,
 )
 from tests.factories import ArticleFactory, PersonFactory
 
@@ -124,6 +125,25 @@ def test_takes_any_article_queryset(make_queryset, django_assert_num_queries):
     with django_assert_num_queries(1):
         timeline = timeline_for(queryset)
     assert timeline.month_total == len(make_queryset()) > 0
+
+
+def test_counts_made_elsewhere_give_the_same_timeline():
+    # The search page counts its results' months with its facets; a (month, precision) pair may
+    # come in several rows, and undated articles have no month.
+    dated(datetime.date(2022, 1, 5))
+    dated(datetime.date(2022, 3, 1), "month")
+    dated(datetime.date(2021, 1, 1), "year")
+    dated(None)
+    rows = [
+        (datetime.date(2022, 1, 1), "day", 1),
+        (datetime.date(2022, 3, 1), "month", 1),
+        (datetime.date(2021, 1, 1), "year", 1),
+        (None, "", 1),
+    ]
+    assert timeline_from_counts(rows) == timeline_for(Article.objects.all())
+    split = timeline_from_counts([(datetime.date(2022, 1, 1), "day", 2), (datetime.date(2022, 1, 1), "day", 3)])
+    assert counts(split) == [("2022-01", 5)]
+    assert timeline_from_counts([]) == Timeline(months=(), year_only=(), undated=0)
 
 
 # --- Layout ----------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ class SearchView(JsonMixin, search.SearchView):
     def get_invalid_context_data(self, page_form: PageForm) -> dict:
         return {"errors": form_errors(self.filterset.form, page_form)}
 
-    def get_timeline(self, articles) -> None:
+    def get_timeline(self, months) -> None:
         return None  # the chart is drawn for readers; clients can count by date themselves
 
     def render_to_response(self, context: dict, **response_kwargs) -> HttpResponse:

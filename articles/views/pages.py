@@ -1,5 +1,7 @@
 """The home page, the article page and the article's earlier versions."""
 
+import datetime
+
 from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -12,6 +14,8 @@ from articles.models import (
     ArticleVersion,
     Claim,
     ClaimReport,
+    CoverageMonth,
+    DatePrecision,
     NearDuplicate,
     Person,
     Source,
@@ -20,11 +24,13 @@ from articles.models import (
 from articles.search import SORT_NEWEST
 from articles.structured_data import page_social_meta
 from articles.text import text_changes
-from articles.timeline import span_for, timeline_for
+from articles.timeline import DateSpan, MonthCountRow, PreciseDate, timeline_from_counts
 from articles.views.base import CanonicalSlugMixin
 
 LATEST_ARTICLES = 10
 MOST_COVERED = 10
+# On a tie of dates, the more precise one is the earlier (as articles.timeline.span_for orders them).
+PRECISION_ORDER = {DatePrecision.DAY: 0, DatePrecision.MONTH: 1, DatePrecision.YEAR: 2}
 
 
 class HomeView(TemplateView):
@@ -34,17 +40,19 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        published = Article.objects.published()
+        # The counts the database keeps (articles.models.CoverageMonth etc.): nothing here counts
+        # or sorts every article.
+        months = CoverageMonth.objects.of_archive().timeline_rows()
         context.update(
-            articles=published.select_related("source").sorted_by(SORT_NEWEST)[:LATEST_ARTICLES],
+            articles=latest_articles(months),
             people=Person.objects.with_mention_counts()
-            .filter(mention_count__gt=0)
-            .order_by(F("mention_count").desc(), Lower("name"), "pk")[:MOST_COVERED],
+            .filter(coverage__mentions__gt=0)
+            .order_by(F("coverage__mentions").desc(), Lower("name"), "pk")[:MOST_COVERED],
             tags=Tag.objects.with_article_counts()
-            .filter(article_count__gt=0)
-            .order_by(F("article_count").desc(), Lower("name"), "pk")[:MOST_COVERED],
-            span=span_for(published),
-            timeline=timeline_for(published),
+            .filter(coverage__articles__gt=0)
+            .order_by(F("coverage__articles").desc(), Lower("name"), "pk")[:MOST_COVERED],
+            span=archive_span(months),
+            timeline=timeline_from_counts(months),
             totals={
                 "sources": Source.objects.count(),
                 "people": Person.objects.count(),
@@ -53,6 +61,60 @@ class HomeView(TemplateView):
             },
         )
         return context
+
+
+def latest_articles(months: list[MonthCountRow]) -> list[Article]:
+    """The newest published articles (``sorted_by(SORT_NEWEST)``), their sources with them.
+
+    With enough dated articles (``months`` says how many) the newest dated ones are read in date
+    order from an index of dated articles; an archive with fewer is small, and sorted whole.
+    """
+    published = Article.objects.published().select_related("source").listed()
+    dated = sum(count for month, _, count in months if month is not None)
+    if dated >= LATEST_ARTICLES:
+        newest = published.filter(published_on__isnull=False).order_by(F("published_on").desc(), "-pk")
+    else:
+        newest = published.sorted_by(SORT_NEWEST)
+    return list(newest[:LATEST_ARTICLES])
+
+
+def archive_span(months: list[MonthCountRow]) -> DateSpan:
+    """The count and date span of the published articles (as ``articles.timeline.span_for``), from their months.
+
+    A month or year stored is its date; for articles dated to the day, the first and last days
+    are looked up in the first and last months that have any (at most one short query).
+    """
+    firsts, lasts = [], []
+    for precision in (DatePrecision.MONTH, DatePrecision.YEAR):
+        dates = [month for month, p, _ in months if month is not None and p == precision]
+        if dates:
+            firsts.append(PreciseDate(min(dates), precision))
+            lasts.append(PreciseDate(max(dates), precision))
+    day_months = [month for month, p, _ in months if month is not None and p == DatePrecision.DAY]
+    if day_months:
+        days = Article.objects.published().filter(published_precision=DatePrecision.DAY)
+        after_last = month_after(max(day_months))
+        first = days.filter(published_on__gte=min(day_months)).order_by("published_on")
+        last = days.filter(published_on__lt=after_last).order_by("-published_on")
+        bounds = list(
+            first.values_list("published_on", flat=True)[:1].union(
+                last.values_list("published_on", flat=True)[:1], all=True
+            )
+        )
+        if bounds:  # none only if those articles changed since their months were read
+            firsts.append(PreciseDate(min(bounds), DatePrecision.DAY))
+            lasts.append(PreciseDate(max(bounds), DatePrecision.DAY))
+    return DateSpan(
+        count=sum(count for _, _, count in months),
+        undated=sum(count for month, _, count in months if month is None),
+        first=min(firsts, key=lambda d: (d.date, PRECISION_ORDER[d.precision]), default=None),
+        last=max(lasts, key=lambda d: (d.period_end, -PRECISION_ORDER[d.precision]), default=None),
+    )
+
+
+def month_after(month: datetime.date) -> datetime.date:
+    """The first of the month after ``month`` (itself a first of a month)."""
+    return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 class ArticleDetailView(CanonicalSlugMixin, DetailView):
@@ -76,6 +138,7 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
         )
         return (
             Article.objects.public()
+            .defer("search_vector")
             .select_related("source")
             .prefetch_related(
                 "authors",

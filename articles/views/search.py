@@ -1,14 +1,16 @@
 """The search page: published articles through ``ArticleFilterSet``, with highlights and facets."""
 
 import time
+from functools import cached_property
 
 from django import forms
+from django.core.paginator import Paginator
 from django_filters.views import FilterView
 
-from articles.filters import PAGE_PARAM, ArticleFilterSet
+from articles.filters import PAGE_PARAM, ArticleFilterSet, ResultCounts
 from articles.models import Article, SearchLog
 from articles.search import SORT_CHOICES, SORT_RELEVANCE
-from articles.timeline import timeline_for
+from articles.timeline import MonthCountRow, timeline_from_counts
 
 RESULTS_PER_PAGE = 20
 # Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
@@ -29,6 +31,18 @@ class PageForm(forms.Form):
     )
 
 
+class CountedPaginator(Paginator):
+    """A paginator given the number of objects, counted already, instead of counting them again."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 class SearchView(FilterView):
     """Search and browse the published articles; public, and complete without JavaScript.
 
@@ -43,8 +57,9 @@ class SearchView(FilterView):
     answers 400 with the errors above the form, each with a link to the same search without
     it; a page number past the end answers 404.
 
-    The number of queries does not depend on the number of results: a count, the page and its
-    three prefetches, the headlines, four facets (none when nothing matches), plus one per
+    The number of queries does not depend on the number of results: one statement that finds
+    the results once and counts them, their facets and their months (``ArticleFilterSet.counts``;
+    the paginator takes its count), the page and its three prefetches, the headlines, plus one per
     source/person/tag parameter to check its slugs, the search's own preparation (prefixes and
     people named, see ``ArticleSearch``) and, with no results, its suggestions
     (tests/test_search_page.py counts).
@@ -89,11 +104,23 @@ class SearchView(FilterView):
             query=self.filterset.query, filters=params, result_count=context["total"], duration_ms=duration_ms
         )
 
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return CountedPaginator(
+            queryset,
+            per_page,
+            count=self.result_counts.total,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            **kwargs,
+        )
+
     def get_context_data(self, **kwargs):
+        # Counted before paginating: the paginator takes the count from the same statement.
+        self.result_counts: ResultCounts = self.filterset.counts()
         context = super().get_context_data(**kwargs)
-        page, paginator = context["page_obj"], context["paginator"]
+        page = context["page_obj"]
         articles = page.object_list = list(page.object_list)
-        search, total = self.filterset.article_search, paginator.count
+        search, total = self.filterset.article_search, self.result_counts.total
         # With no results, the suggestions offer the nearest people instead.
         people = search.people if search and total else []
         if search:
@@ -106,11 +133,11 @@ class SearchView(FilterView):
             object_list=articles,
             total=total,
             people=people,
-            facets=self.filterset.facets(total) if total else [],
+            facets=self.result_counts.facets,
             active_filters=self.filterset.active_filters(),
             suggestions=search.suggestions() if search and not total else None,
             **partial_context(search if total else None),
-            timeline=self.get_timeline(self.object_list),
+            timeline=self.get_timeline(self.result_counts.months),
         )
         return context
 
@@ -143,9 +170,9 @@ class SearchView(FilterView):
             ],
         }
 
-    def get_timeline(self, articles):
-        """Articles per month of all the results (not just the page shown): one aggregate query."""
-        return timeline_for(articles)
+    def get_timeline(self, months: list[MonthCountRow]):
+        """Articles per month of all the results (not just the page shown), as ``counts`` counted them."""
+        return timeline_from_counts(months)
 
 
 def partial_context(search) -> dict:
