@@ -20,8 +20,9 @@ and the mean vector length from ``articles_search_stats``, both refreshed by
 ``vocabulary_refresh`` with the vocabulary; they are read once per query, for its
 few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
-len = distinct lexemes in its vector; tf = occurrences in the stored vector, weighted
-title 5, summary 2, body 1 as ts_rank's default weights are, which ts_rank_cd sums in C).
+len = the size of its text (title, summary and body in bytes: proportional to its
+words, and read without unpacking the text); tf = occurrences in the stored vector,
+which ts_rank_cd counts in C).
 Scoring reads each vector, so only the RANK_WINDOW newest matches are scored:
 exact for every query with fewer matches, and for a very common word the older
 matches follow by date (rank 0). The windows are taken among the results, after
@@ -35,8 +36,13 @@ When fewer than PARTIAL_THRESHOLD articles have every term, the search falls
 back: articles with all terms but one, then all but two, … down to one term,
 stopping at the first level with PARTIAL_THRESHOLD articles (each level one GIN
 -served tsquery, an OR of the conjunctions; counted with a LIMIT in one query).
-Those results are flagged ``partial_match`` and always come after the articles
-with every term; exclusions still exclude, and people's names still match. The
+Those results are flagged ``partial_match`` and ranked together with the few
+articles with every term, by the same score: a lacking word scores nothing, so an
+article with every word comes first unless the words it shares with a partial
+match are much more common in it (as BM25 engines, which OR the words, rank them:
+on known-item queries with one misremembered word, putting every full match first
+cost about one in five of the sought articles its first place). Exclusions still exclude,
+and people's names still match. The
 decision is taken over the words alone (before source, tag or date filters:
 ``fallback_decide``), so the count, the facets, the page, the API, the feeds and
 the CSV all describe the same set: full matches plus partial ones when the
@@ -123,8 +129,9 @@ REFRESH_VOCABULARY_SQL = "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_vocabu
 
 
 # What BM25-like ranking needs to know of the archive: in how many published articles each stored
-# (stemmed) lexeme occurs, and how many published articles there are with their mean vector length
-# (distinct lexemes). Materialized views for the same reason as the vocabulary, refreshed with it.
+# (stemmed) lexeme occurs, and how many published articles there are with their mean length
+# (bytes of title, summary and body: see ``ArticleSearch.rank_expression``). Materialized views
+# for the same reason as the vocabulary, refreshed with it.
 def create_search_statistics_sql(schema: str) -> str:
     return f"""
 CREATE MATERIALIZED VIEW articles_lexeme_stats AS
@@ -133,7 +140,8 @@ SELECT word AS lexeme, ndoc FROM ts_stat($$
 $$);
 CREATE UNIQUE INDEX articles_lexeme_stats_lexeme ON articles_lexeme_stats (lexeme);
 CREATE MATERIALIZED VIEW articles_search_stats AS
-SELECT 1 AS id, count(*) AS articles, coalesce(avg(length(search_vector)), 0)::float8 AS average_length
+SELECT 1 AS id, count(*) AS articles,
+       coalesce(avg(octet_length(title) + octet_length(summary) + octet_length(body)), 0)::float8 AS average_length
 FROM {schema}.articles_article WHERE status = 'published';
 CREATE UNIQUE INDEX articles_search_stats_id ON articles_search_stats (id);
 """
@@ -172,18 +180,21 @@ SORT_CHOICES = [(SORT_RELEVANCE, "relevance"), (SORT_NEWEST, "newest first"), (S
 # on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
 # (nearly every real query) the order is pure relevance.
 RANK_WINDOW = 5000
-# Relevance order: articles with all the words first, then hits in the reader's own words, then best
-# rank, then newest (ids break ties).
-RELEVANCE_ORDER = ("partial_match", "alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
+# Relevance order: hits in the reader's own words before those found through a person's alias, then
+# best rank, then newest (ids break ties). Articles with only some of the words (see ``Fallback``)
+# are ranked among those with all of them: their score already counts the words they lack.
+RELEVANCE_ORDER = ("alias_match", "-rank", F("published_on").desc(nulls_last=True), "-pk")
 # The same for articles with only some of the words: scored are the newest this many of them, plus
 # every article with more of the words than the fallback needs (fewer than PARTIAL_THRESHOLD).
 PARTIAL_RANK_WINDOW = 1000
 # BM25 as Lucene and tantivy use it: term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.75
-# How much one occurrence counts by where it is (BM25F-style field boosts): ts_rank's own default
-# weights (D 0.1, C 0.2, B 0.4, A 1.0) scaled so a word in the body counts 1.
-OCCURRENCE_WEIGHTS = {"A": 5.0, "B": 2.0, "C": 1.0, "D": 0.5}
+# How much one occurrence counts by where it is (BM25F-style field boosts), by the vector's weights
+# (title A, summary B, body C). Equal: on known-item queries (bench/ranking.py, 200 at 100,000
+# articles) even a mild boost (title 1.5, summary 1.2) put the sought article first 171 times
+# against 175: readers remember words from anywhere in an article.
+OCCURRENCE_WEIGHTS = {"A": 1.0, "B": 1.0, "C": 1.0, "D": 1.0}
 # Fewer matches of every word than this (a page) and articles matching most of the words are added.
 PARTIAL_THRESHOLD = 20
 # "At least k of the n words" is one tsquery of C(n, k) conjunctions; levels needing more are skipped.
@@ -294,8 +305,8 @@ class ArticleSearch:
       matches (see RANK_WINDOW), so relevance stays fast for very common words.
     - When fewer than PARTIAL_THRESHOLD articles have every word (a misremembered
       or misspelt word), articles with all words but one are added, then all but
-      two, … (see ``Fallback``); they are flagged ``partial_match`` and come after
-      the articles with every word.
+      two, … (see ``Fallback``); they are flagged ``partial_match`` and ranked
+      with the few articles that have every word.
 
     Preparing costs at most five small queries (prefixes; people and their names; the
     lexemes' statistics; whether to fall back), made once.
@@ -518,7 +529,10 @@ class ArticleSearch:
 
         Σ over the query's terms (a group: a word, a phrase, alternatives joined by OR) that the
         article matches of idf · tf·(k1+1) / (tf + k1·(1 - b + b·length/average length)), where
-        length is the vector's number of lexemes and tf is the term's weighted frequency: each
+        length is the size of the article's text in bytes (title, summary, body: proportional to
+        its words as BM25 wants, stop words included, and known without reading the text, which
+        ``octet_length`` takes from the stored value's header) and tf is the term's weighted
+        frequency: each
         occurrence of any of its spellings, expansions or alternatives (each occurrence of a
         phrase) counts by where it is (OCCURRENCE_WEIGHTS).
 
@@ -542,7 +556,8 @@ class ArticleSearch:
         # The vector is detoasted once (the copy made by ``||``, kept by OFFSET 0) for all the calls.
         sql = f"""(SELECT coalesce(sum(term.idf * term.tf * {BM25_K1 + 1}
                 / (term.tf + {BM25_K1} * (1 - {BM25_B} + {BM25_B}
-                   * coalesce(length(doc.vector)::float8 / nullif(%s::float8, 0), 1)))), 0)
+                   * coalesce((octet_length({{title}}) + octet_length({{summary}}) + octet_length({{body}}))::float8
+                              / nullif(%s::float8, 0), 1)))), 0)
             FROM (SELECT {{vector}} || ''::tsvector AS vector OFFSET 0) AS doc
             CROSS JOIN LATERAL unnest(%s::float8[], ARRAY[{frequencies}]::float8[]) AS term(idf, tf)
             WHERE term.tf > 0)"""
@@ -723,9 +738,7 @@ class ArticleSearch:
         rank = Case(When(Q(pk__in=window) | Q(is_better), then=score), default=Value(0.0), output_field=FloatField())
         return matches.annotate(
             rank=rank,
-            alias_match=Case(
-                When(is_full, then=self._alias_match()), default=Value(False), output_field=BooleanField()
-            ),
+            alias_match=self._alias_match(),
             partial_match=Case(When(is_full, then=Value(False)), default=Value(True), output_field=BooleanField()),
         ).order_by(*RELEVANCE_ORDER)
 
@@ -803,21 +816,26 @@ class ArticleSearch:
 
 
 class _VectorSQL(Func):
-    """A piece of SQL reading the article's stored vector, written ``{vector}`` wherever it is used.
+    """A piece of SQL reading the article's stored vector and text columns, written ``{vector}``,
+    ``{title}``, ``{summary}`` and ``{body}`` wherever they are used.
 
-    An expression rather than RawSQL, so the column is named right inside subqueries too.
+    An expression rather than RawSQL, so the columns are named right inside subqueries too.
     """
 
     output_field = FloatField()
+    columns = {"vector": "search_vector", "title": "title", "summary": "summary", "body": "body"}
 
     def __init__(self, sql: str, params: list):
-        super().__init__(F("search_vector"))
+        super().__init__(*(F(field) for field in self.columns.values()))
         self.sql, self.params = sql, params
 
     def as_sql(self, compiler, connection, **extra_context):
-        vector_sql, vector_params = compiler.compile(self.source_expressions[0])
-        assert not vector_params  # a column: the vector may be named any number of times
-        return self.sql.replace("{vector}", vector_sql), list(self.params)
+        sql = self.sql
+        for placeholder, expression in zip(self.columns, self.source_expressions, strict=True):
+            column_sql, column_params = compiler.compile(expression)
+            assert not column_params  # a column: it may be named any number of times
+            sql = sql.replace(f"{{{placeholder}}}", column_sql)
+        return sql, list(self.params)
 
 
 class _InArray(Func):

@@ -49,11 +49,24 @@ def test_search_stems_english():
     assert list(Article.objects.search("mobilize reservist")) == [article]
 
 
-def test_title_outranks_summary_outranks_body():
-    in_body = ArticleFactory(title="Other", body="Conscription offices burned.")
-    in_title = ArticleFactory(title="Conscription offices", body="Nothing else.")
-    in_summary = ArticleFactory(title="Another", summary="On conscription.", body="Unrelated text.")
-    assert list(Article.objects.search("conscription")) == [in_title, in_summary, in_body]
+def test_a_word_counts_alike_in_title_summary_and_body_and_shorter_articles_rank_higher():
+    """No field boost (see OCCURRENCE_WEIGHTS): occurrences count, and length scales them down."""
+
+    def article(published_on: str, **texts):
+        return ArticleFactory(published_on=published_on, published_precision="day", **{"summary": "", **texts})
+
+    # 42 bytes of text each.
+    in_title = article("2020-01-01", title="Conscription offices", body="Nothing more was said.")
+    in_summary = article("2021-01-01", title="Offices", summary="Conscription.", body="Nothing more was told.")
+    in_body = article("2022-01-01", title="Offices", body="Conscription: nothing more was said")
+    twice_in_body = article("2019-01-01", title="Offices", body="Conscription, conscription was said.")
+    longer = article("2023-01-01", title="Offices", body="Conscription. " + "Nothing more was said. " * 20)
+    vocabulary_refresh()
+    hits = found("conscription")
+    assert hits[0] == twice_in_body and hits[-1] == longer
+    # The same length (in bytes) and one occurrence: the same score, so the newest first.
+    assert hits[1:4] == [in_body, in_summary, in_title]
+    assert hits[1].rank == pytest.approx(hits[2].rank) == pytest.approx(hits[3].rank)
 
 
 def test_websearch_syntax():
@@ -309,13 +322,17 @@ def test_a_word_no_article_has_falls_back_to_the_articles_with_the_other_words()
     assert found("kettle lantern zyxwvut", partial=False) == []
 
 
-def test_full_matches_come_before_partial_ones_whatever_their_score():
+def test_partial_matches_are_ranked_with_the_few_full_ones_by_score():
     both = ArticleFactory(title="Other", body="A walrus. " + "Filler words here. " * 40 + "A narwhal.")
     narwhal_in_title = ArticleFactory(title="Narwhal narwhal narwhal", body="Narwhal narwhal.")
+    walrus_once = ArticleFactory(title="Other", body="A walrus. " + "Filler words here. " * 40)
+    vocabulary_refresh()
     hits = found("walrus narwhal")
-    assert hits == [both, narwhal_in_title]
-    assert [hit.partial_match for hit in hits] == [False, True]
-    assert hits[1].rank > hits[0].rank  # a better score, still after the article with every word
+    # A short article full of one word outranks a long one with each word once, as in BM25 engines;
+    # the article with every word still outranks one with a single occurrence of one of them.
+    assert hits == [narwhal_in_title, both, walrus_once]
+    assert [hit.partial_match for hit in hits] == [True, False, True]
+    assert hits[0].rank > hits[1].rank > hits[2].rank
 
 
 def test_enough_full_matches_need_no_fallback():
@@ -391,12 +408,14 @@ def stored_entries(vector: str) -> dict[str, float]:
 
 def reference_scores(groups: list[list[str]]) -> dict[int, float]:
     """BM25 over the published articles, in Python: ``groups`` of alternative one-word lexemes."""
-    vectors = {
-        article.pk: stored_entries(str(article.search_vector))
-        for article in Article.objects.published().only("search_vector")
+    published = Article.objects.published().only("search_vector", "title", "summary", "body")
+    vectors = {article.pk: stored_entries(str(article.search_vector)) for article in published}
+    lengths = {
+        article.pk: sum(len(text.encode()) for text in (article.title, article.summary, article.body))
+        for article in published
     }
     documents = len(vectors)
-    average_length = sum(len(entries) for entries in vectors.values()) / documents
+    average_length = sum(lengths.values()) / documents
     idfs = []
     for group in groups:
         frequency = min(documents, sum(sum(lexeme in entries for entries in vectors.values()) for lexeme in group))
@@ -407,7 +426,7 @@ def reference_scores(groups: list[list[str]]) -> dict[int, float]:
         for group, idf in zip(groups, idfs, strict=True):
             frequency = sum(entries.get(lexeme, 0) for lexeme in group)
             if frequency:
-                norm = 1 - search.BM25_B + search.BM25_B * len(entries) / average_length
+                norm = 1 - search.BM25_B + search.BM25_B * lengths[pk] / average_length
                 score += idf * frequency * (search.BM25_K1 + 1) / (frequency + search.BM25_K1 * norm)
         scores[pk] = score
     return scores
