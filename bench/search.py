@@ -232,6 +232,7 @@ SQL_PARTS = (
     ("prefixes", r".*\barticles_vocabulary\b"),
     ("ranking statistics", r".*\barticles_(lexeme|search)_stats\b"),
     ("partial matches", r"WITH full_matches AS"),
+    ("counts: total, facets, timeline", r"WITH results \("),
     ("count", r"SELECT COUNT\(\*\)"),
     ("timeline", r"SELECT DATE_TRUNC\('month'"),
     ("facet: year", r"SELECT EXTRACT\(YEAR"),
