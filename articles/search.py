@@ -666,15 +666,20 @@ class ArticleSearch:
         return condition
 
     def _alias_match(self):
-        """True for a hit linked to a person named but without the reader's words in its text.
+        """True for a hit linked to a person named but without the reader's spelling of the name
+        (of every word or phrase that names someone) in its text.
 
+        Only the naming terms are looked for: an article with some of the words (see ``Fallback``)
+        that spells the name as the reader did is found through the reader's words, not the alias.
         The text is only looked at for linked articles: reading every matching vector is what
         makes searches slow (see RANK_WINDOW).
         """
         if not self.people_by_term:
             return Value(False, output_field=BooleanField())
+        naming = [f"({term.operand})" for term in self.ranked_terms if term.people]
+        names_as_typed = self._query(" & ".join(naming)) if naming else self.text_query
         return Case(
-            When(_linked_to(self.people), then=ExpressionWrapper(~Q(search_vector=self.text_query), BooleanField())),
+            When(_linked_to(self.people), then=ExpressionWrapper(~Q(search_vector=names_as_typed), BooleanField())),
             default=Value(False),
             output_field=BooleanField(),
         )
