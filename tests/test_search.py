@@ -206,6 +206,19 @@ def test_a_name_combined_with_other_words_still_needs_them(chupik):
     assert all(hit.partial_match for hit in hits[1:])
 
 
+def test_a_partial_match_spelling_the_name_as_typed_is_no_alias_hit(chupik):
+    """An alias hit lacks the reader's spelling of the name, not merely one of the other words."""
+    as_typed = ArticleFactory(body="Cupik spoke to reporters at length about her work.")
+    as_typed.people.add(chupik)
+    otherwise = ArticleFactory(body="Chupik spoke.")
+    otherwise.people.add(chupik)
+    hits = {hit: hit for hit in found("Cupik deportation")}
+    assert hits[as_typed].partial_match and not hits[as_typed].alias_match
+    assert hits[otherwise].partial_match and hits[otherwise].alias_match
+    # Hits in the reader's own spelling come first, whatever their score.
+    assert list(hits) == [as_typed, otherwise]
+
+
 def test_headlines_mark_matches_and_escape_the_text():
     article = ArticleFactory(body="<script>alert(1)</script> Tajik migrants & their <i>families</i> were stopped.")
     query = ArticleSearch("Tajik")
