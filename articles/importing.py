@@ -4,7 +4,9 @@ Nothing here writes to the database. ``iter_inputs`` walks the given paths and
 yields, in file order, either an ``ArticleInput`` that passed validation or an
 ``ImportFailure`` saying which file (and line) was wrong and why. Everything is
 a generator and files are read with size limits, so a folder of a million files
-or a JSONL file of many gigabytes is read in constant memory.
+or a JSONL file of many gigabytes is read in constant memory. ``read_ahead``
+lets a thread do that reading (and whatever else a generator adds, such as the
+digest of each body) while the importer waits on the database.
 
 Validation mirrors the model (field lengths, the language pattern, the date
 precision rule) so that bad input is reported with a clear reason here rather
@@ -15,10 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -59,6 +64,10 @@ DATE_PATTERNS = (
 UNSTORABLE_CHARACTERS = re.compile(r"[\x00\ud800-\udfff]")
 
 _validate_url = URLValidator()
+
+T = TypeVar("T")
+# How often a read-ahead thread whose reader has stopped listening checks that it should stop too.
+READ_AHEAD_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,63 @@ class InvalidArticle(ValueError):
 
 def _origin(path: str, line: int | None) -> str:
     return path if line is None else f"{path}:{line}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: BaseException
+
+
+_END = object()
+
+
+def read_ahead(items: Iterable[T], *, size: int) -> Iterator[T]:
+    """Yield ``items`` in their order while a thread takes up to ``size`` of them ahead.
+
+    Reading, decoding and validating run in that thread while the caller waits
+    on the database (the wait releases the GIL), so the two overlap. At most
+    ``size`` items wait in between: memory stays flat. An exception raised
+    while taking an item is raised here, in its place. Closing this generator
+    (``contextlib.closing`` around a loop that may stop early) stops the thread
+    and closes ``items``.
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=READ_AHEAD_POLL_SECONDS)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def take() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                if not hand_over(item):
+                    return
+        except BaseException as error:  # handed to the reader, who raises it in its place
+            hand_over(_Raised(error))
+            return
+        finally:
+            # A generator is closed in the thread that ran it.
+            if hasattr(iterator, "close"):
+                iterator.close()
+        hand_over(_END)
+
+    thread = threading.Thread(target=take, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := waiting.get()) is not _END:
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ArticleInput | ImportFailure]:

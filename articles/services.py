@@ -2,7 +2,8 @@
 
 ``articles_import`` streams articles out of files (see articles.importing) and
 stores them in batches: one transaction, a handful of lookups and one bulk
-insert per table for each batch. A batch the database refuses (a constraint
+insert (mostly COPY) per table for each batch, while two threads read the next
+batch and fingerprint the current one. A batch the database refuses (a constraint
 violated by a concurrent import, say) is retried article by article, so one bad
 article costs only itself. Either way an article goes in whole (its row, its
 links, its near-duplicates and any source, people and tags created for it) or
@@ -23,6 +24,8 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,7 +34,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
 from articles import history
-from articles.importing import ArticleInput, ImportFailure, iter_inputs
+from articles.importing import ArticleInput, ImportFailure, iter_inputs, read_ahead
 from articles.models import (
     SLUG_MAX_LENGTH,
     AliasKind,
@@ -40,6 +43,7 @@ from articles.models import (
     ArticleStatus,
     Claim,
     FieldChange,
+    FingerprintRows,
     MergedPerson,
     MergedTag,
     NearDuplicate,
@@ -68,6 +72,7 @@ ROW_ERRORS = (IntegrityError, DataError)
 
 ErrorHandler = Callable[[ImportFailure], None]
 ProgressHandler = Callable[["ImportResult"], None]
+TextAnalyser = Callable[[Mapping[int, str]], "Future[_TextAnalysis]"]
 
 
 @dataclass
@@ -96,6 +101,15 @@ class _Pending:
 
     article: ArticleInput
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class _TextAnalysis:
+    """What finding near-duplicates needs of some articles' texts (by id), found without the database."""
+
+    tokens: dict[int, list[str]]  # articles.near_duplicates.words
+    prints: dict[int, set[int]]  # their fingerprints
+    rows: FingerprintRows  # the same, ready to store
 
 
 @dataclass
@@ -140,7 +154,7 @@ def articles_import(
             on_error(failure)
 
     def flush(batch: list[_Pending]) -> None:
-        outcome = _batch_import(batch, status=status, link_suggestions=link_suggestions)
+        outcome = _batch_import(batch, status=status, link_suggestions=link_suggestions, analyse=analyse)
         result.imported += outcome.imported
         result.duplicates += outcome.duplicates
         result.suggested_links += outcome.suggested_links
@@ -150,21 +164,44 @@ def articles_import(
         if on_progress is not None:
             on_progress(result)
 
-    batch: list[_Pending] = []
-    for item in iter_inputs(paths):
-        if isinstance(item, ImportFailure):
-            report(item)
-            continue
-        batch.append(_Pending(article=item, sha256=body_sha256(item.body)))
-        if len(batch) >= batch_size:
+    # Two threads keep the Python work off the path of the database's: one reads (and hashes) the next
+    # batch while this one stores the current batch, the other finds the fingerprints of the new
+    # articles (the hottest Python loop) and lays out their rows while the articles are inserted.
+    # Neither touches the database.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-fingerprints") as analyser,
+        closing(read_ahead(_inputs_pending(paths), size=batch_size)) as items,
+    ):
+
+        def analyse(bodies: Mapping[int, str]) -> Future[_TextAnalysis]:
+            return analyser.submit(_texts_analyse, bodies)
+
+        batch: list[_Pending] = []
+        for item in items:
+            if isinstance(item, ImportFailure):
+                report(item)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush(batch)
+                batch = []
+        if batch:
             flush(batch)
-            batch = []
-    if batch:
-        flush(batch)
     if result.imported and status == ArticleStatus.PUBLISHED:
         vocabulary_refresh()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def _inputs_pending(paths: Iterable[str | os.PathLike[str]]) -> Iterable[_Pending | ImportFailure]:
+    for item in iter_inputs(paths):
+        yield item if isinstance(item, ImportFailure) else _Pending(article=item, sha256=body_sha256(item.body))
+
+
+def _texts_analyse(bodies: Mapping[int, str]) -> _TextAnalysis:
+    tokens = {pk: words(body) for pk, body in bodies.items()}
+    prints = {pk: fingerprints(article_words) for pk, article_words in tokens.items()}
+    return _TextAnalysis(tokens=tokens, prints=prints, rows=FingerprintRows.of(prints))
 
 
 def vocabulary_refresh() -> None:
@@ -199,16 +236,20 @@ def near_duplicates_refresh(article_ids: Iterable[int]) -> int:
 def _near_duplicates_find(bodies: Mapping[int, str]) -> int:
     """Store the fingerprints of these articles (bodies by id; none stored yet) and the pairs they form.
 
-    The same few queries whatever the number of articles: one to store their
-    fingerprints and learn who else holds them, one for the bodies of the
+    The same few queries whatever the number of articles: one to learn who else
+    holds their fingerprints, one to store them, one for the bodies of the
     candidates, one to insert the pairs that pass the exact comparison.
     """
-    tokens = {pk: words(body) for pk, body in bodies.items()}
-    prints = {pk: fingerprints(article_words) for pk, article_words in tokens.items()}
-    holders = ArticleFingerprint.objects.store(prints, max_holders=BOILERPLATE_HOLDERS)
-    candidates = candidate_pairs(prints, holders, max_holders=BOILERPLATE_HOLDERS)
+    return _near_duplicates_store(_texts_analyse(bodies))
+
+
+def _near_duplicates_store(analysis: _TextAnalysis) -> int:
+    """``_near_duplicates_find`` for articles whose texts are analysed already."""
+    holders = ArticleFingerprint.objects.store_rows(analysis.rows, max_holders=BOILERPLATE_HOLDERS)
+    candidates = candidate_pairs(analysis.prints, holders, max_holders=BOILERPLATE_HOLDERS)
     if not candidates:
         return 0
+    tokens = dict(analysis.tokens)
     elsewhere = {other for _, other in candidates if other not in tokens}
     for pk, body in Article.objects.filter(pk__in=elsewhere).order_by().values_list("pk", "body"):
         tokens[pk] = words(body)
@@ -232,16 +273,18 @@ def _near_duplicates_find(bodies: Mapping[int, str]) -> int:
     return len(pairs) // 2
 
 
-def _batch_import(batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
+def _batch_import(
+    batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False, analyse: TextAnalyser | None = None
+) -> _BatchOutcome:
     """Store a batch in one transaction, or else article by article."""
     try:
-        return _batch_write(batch, status=status, link_suggestions=link_suggestions)
+        return _batch_write(batch, status=status, link_suggestions=link_suggestions, analyse=analyse)
     except ROW_ERRORS as error:
         logger.info("batch of %d refused (%s); retrying article by article", len(batch), error)
     outcome = _BatchOutcome()
     for pending in batch:
         try:
-            single = _batch_write([pending], status=status, link_suggestions=link_suggestions)
+            single = _batch_write([pending], status=status, link_suggestions=link_suggestions, analyse=analyse)
         except ROW_ERRORS as error:
             outcome.failures.append(ImportFailure(pending.article.path, pending.article.line, _database_reason(error)))
         else:
@@ -257,20 +300,27 @@ def _database_reason(error: Exception) -> str:
     return f"not stored: {message[0] if message else type(error).__name__}"
 
 
-def _batch_write(batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
+def _batch_write(
+    batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False, analyse: TextAnalyser | None = None
+) -> _BatchOutcome:
     with transaction.atomic():
         fresh, duplicates = _duplicates_drop(batch)
         outcome = _BatchOutcome(imported=len(fresh), duplicates=duplicates)
         if not fresh:
             return outcome
         inputs = [pending.article for pending in fresh]
+        ids = _article_ids_reserve(len(fresh))
+        bodies = {pk: a.body for pk, a in zip(ids, inputs, strict=True)}
+        # Started now, finished while the rows below are written; without an analyser, found in place.
+        analysis = analyse(bodies) if analyse is not None else None
         sources = _named_resolve(Source, [a.source for a in inputs if a.source])
         tags = _named_resolve(Tag, [name for a in inputs for name in a.tags])
         people = _people_resolve([name for a in inputs for name in (*a.authors, *a.people)])
         slugs = _article_slugs(fresh)
-        articles = Article.objects.bulk_create(
+        articles = _articles_insert(
             [
                 Article(
+                    pk=pk,
                     title=a.article.title,
                     slug=slug,
                     source=sources[a.article.source.lower()] if a.article.source else None,
@@ -278,19 +328,19 @@ def _batch_write(batch: Sequence[_Pending], *, status: str, link_suggestions: bo
                     published_precision=a.article.published_precision,
                     url=a.article.url,
                     summary=a.article.summary,
-                    # bulk_create skips Article.save(), which would normalise and hash; the reader normalised.
+                    # Article.save() is not called (it would normalise and hash): the reader normalised.
                     body=a.article.body,
                     body_sha256=a.sha256,
                     language=a.article.language,
                     status=status,
                 )
-                for a, slug in zip(fresh, slugs, strict=True)
+                for pk, a, slug in zip(ids, fresh, slugs, strict=True)
             ]
         )
         _links_create(Article.authors, articles, [[people[n.lower()] for n in a.authors] for a in inputs])
         _links_create(Article.people, articles, [[people[n.lower()] for n in a.people] for a in inputs])
         _links_create(Article.tags, articles, [[tags[n.lower()] for n in a.tags] for a in inputs])
-        _near_duplicates_find({article.pk: article.body for article in articles})
+        _near_duplicates_store(analysis.result() if analysis is not None else _texts_analyse(bodies))
         if link_suggestions:
             revision = suggestions_apply(
                 user=None,
@@ -425,19 +475,64 @@ def _article_slugs(batch: Sequence[_Pending]) -> list[str]:
     return slugs
 
 
+def _article_ids_reserve(count: int) -> list[int]:
+    """``count`` new article ids from the table's identity sequence, for rows written with COPY."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [Article._meta.db_table, Article._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _articles_insert(articles: list[Article]) -> list[Article]:
+    """Store new articles (ids set: ``_article_ids_reserve``) as bulk_create would, but with COPY.
+
+    COPY spares building one large INSERT of every value per batch (Django's SQL
+    compiler and psycopg's client-side quoting, in Python) and the server's
+    parsing it back, and returns no rows (the generated search vector included).
+    Columns with a database default (the timestamps) and the generated search
+    vector are left to the database.
+    """
+    meta = Article._meta
+    fields = [f for f in meta.concrete_fields if not f.generated and f.db_default is models.NOT_PROVIDED]
+    _rows_copy(
+        meta.db_table,
+        [field.column for field in fields],
+        (
+            [field.get_db_prep_save(field.pre_save(article, add=True), connection) for field in fields]
+            for article in articles
+        ),
+    )
+    for article in articles:
+        article._state.adding = False
+        article._state.db = connection.alias
+    return articles
+
+
+def _rows_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY ``rows`` into ``table``; the database's errors are raised as Django's, as from execute()."""
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    # The cursor's copy() is psycopg's own: Django wraps only execute() in its error classes.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _links_create(relation, articles: Sequence[Article], targets: Sequence[Sequence[models.Model]]) -> None:
-    """Bulk-insert the many-to-many rows linking each article to its targets (deduplicated)."""
-    through = relation.through
-    source_field = relation.field.m2m_field_name()
-    target_field = relation.field.m2m_reverse_field_name()
+    """Insert the many-to-many rows linking each article to its targets (deduplicated), with COPY."""
+    through = relation.through._meta
+    source_column = through.get_field(relation.field.m2m_field_name()).column
+    target_column = through.get_field(relation.field.m2m_reverse_field_name()).column
     rows = [
-        through(**{f"{source_field}_id": article.pk, f"{target_field}_id": pk})
+        (article.pk, pk)
         for article, related in zip(articles, targets, strict=True)
         # Two names may lead to the same row (a name and its alias).
         for pk in dict.fromkeys(row.pk for row in related)
     ]
     if rows:
-        through.objects.bulk_create(rows)
+        _rows_copy(through.db_table, [source_column, target_column], rows)
 
 
 # --- Merging duplicate people and tags ------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The import_articles command: reading .txt/.jsonl, deduplication, bad input, atomicity."""
 
+import itertools
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date
 from io import StringIO
@@ -12,9 +14,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES
+from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES, read_ahead
 from articles.management.commands import import_articles
-from articles.models import Article, ArticleStatus, DatePrecision, Person, Revision, RevisionKind, Source, Tag
+from articles.models import (
+    Article,
+    ArticleFingerprint,
+    ArticleStatus,
+    DatePrecision,
+    Person,
+    Revision,
+    RevisionKind,
+    Source,
+    Tag,
+)
+from articles.near_duplicates import fingerprints, words
+from articles.search import article_search_vector
 from articles.text import body_sha256, normalise_body
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, SourceFactory, TagFactory
 
@@ -460,6 +474,150 @@ def test_article_the_database_refuses_leaves_nothing_behind(tmp_path, batch_size
     assert list(Tag.objects.values_list("name", flat=True)) == ["Allowed"]
     assert list(Person.objects.values_list("name", flat=True)) == ["Someone"]
     assert Article.tags.through.objects.count() == 2
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_article_row_the_database_refuses_leaves_nothing_behind(tmp_path, batch_size):
+    """Articles go in with COPY: a row it refuses fails its article only, with the database's reason."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE articles_article ADD CONSTRAINT test_no_forbidden_title CHECK (title <> 'Forbidden')"
+        )
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, tags=["Kept"]),
+        {"title": "Forbidden", "body": "Refused body.", "source": "Gone", "tags": ["Gone"], "people": ["Gone"]},
+        article(3, tags=["Kept"], people=["Someone"]),
+    )
+
+    run = run_import(path, batch_size=batch_size)
+
+    assert run.totals == (2, 0, 1)
+    assert len(run.messages) == 1
+    assert run.messages[0].startswith(
+        f'{path}:2: not stored: new row for relation "articles_article" violates check constraint'
+    )
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 1", "Story 3"]
+    assert (Source.objects.count(), list(Tag.objects.values_list("name", flat=True))) == (0, ["Kept"])
+    assert list(Person.objects.values_list("name", flat=True)) == ["Someone"]
+    stored = set(Article.objects.values_list("pk", flat=True))
+    assert set(ArticleFingerprint.objects.values_list("article_id", flat=True)) == stored
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+def test_link_the_database_refuses_leaves_nothing_behind(tmp_path, batch_size):
+    """Links go in with COPY too: a link refused takes its article (and only it) out of the import."""
+    refused = PersonFactory(name="Refused Person")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE articles_article_people ADD CONSTRAINT test_no_refused_person "
+            f"CHECK (person_id <> {refused.pk})"
+        )
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, people=["Someone"]),
+        article(2, source="Gone", authors=["Gone Author"], people=["Someone", "refused person"]),
+        article(3, people=["Someone"]),
+    )
+
+    run = run_import(path, batch_size=batch_size)
+
+    assert run.totals == (2, 0, 1)
+    assert len(run.messages) == 1
+    assert run.messages[0].startswith(
+        f'{path}:2: not stored: new row for relation "articles_article_people" violates check constraint'
+    )
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 1", "Story 3"]
+    assert not Source.objects.exists()
+    assert sorted(Person.objects.values_list("name", flat=True)) == ["Refused Person", "Someone"]
+    assert Article.people.through.objects.count() == 2
+
+
+def test_bad_lines_in_the_middle_of_a_batch_leave_the_rest_of_it_to_go_in(tmp_path):
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1),
+        article(2),
+        "{broken",
+        article(4, published="soon"),
+        article(5),
+        article(6),
+    )
+
+    run = run_import(path, batch_size=100)
+
+    assert run.totals == (4, 0, 2)
+    assert run.messages == [
+        f"{path}:3: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"{path}:4: published is not a date (YYYY-MM-DD, YYYY-MM or YYYY): 'soon'",
+    ]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Story 1", "Story 2", "Story 5", "Story 6"]
+
+
+# Characters COPY's text format escapes: backslashes, tabs and line breaks (between paragraphs).
+BODY_WITH_COPY_ESCAPES = 'Foxes near Kharkiv \\N, C:\\temp\\new and "quoted"\tagain.\n\nSecond paragraph \\.'
+
+
+def test_imported_rows_are_those_the_model_would_store(tmp_path):
+    """Written with COPY, not the ORM: defaults, database defaults, the search vector and fingerprints as ever."""
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, summary="Kyiv summary.", source="Reuters", published="2024-03"),
+        article(2, body=BODY_WITH_COPY_ESCAPES),
+    )
+    by_hand = ArticleFactory(title="By hand", body="Written in the admin, with its own words.")
+
+    assert run_import(path).totals == (2, 0, 0)
+
+    for stored in Article.objects.exclude(pk=by_hand.pk):
+        assert (stored.title_is_editorial, stored.published_note, stored.retraction_note) == (False, "", "")
+        assert stored.retracted_at is None
+        assert stored.created_at == stored.updated_at == stored.archived_at
+        assert stored.created_at > by_hand.created_at
+        assert stored.body_sha256 == body_sha256(stored.body)
+        recomputed = Article.objects.filter(pk=stored.pk).values_list(article_search_vector(), flat=True).get()
+        assert stored.search_vector == recomputed
+        assert set(stored.fingerprints.values_list("hash", flat=True)) == fingerprints(words(stored.body))
+    assert "'kyiv':3B" in Article.objects.get(title="Story 1").search_vector  # the summary, weight B
+    assert Article.objects.get(title="Story 2").body == normalise_body(BODY_WITH_COPY_ESCAPES)
+    # Ids come from the table's own sequence: the next article saved by hand follows on.
+    imported = set(Article.objects.exclude(pk=by_hand.pk).values_list("pk", flat=True))
+    assert ArticleFactory().pk > max(imported)
+
+
+# --- reading ahead ---
+
+
+def test_read_ahead_keeps_the_order_and_raises_in_place():
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("broken")
+
+    taken = []
+    with pytest.raises(ValueError, match="broken"):
+        for item in read_ahead(items(), size=1):
+            taken.append(item)
+
+    assert taken == [1, 2]
+
+
+def test_read_ahead_left_early_stops_its_thread_and_closes_the_source():
+    closed = threading.Event()
+
+    def endless():
+        try:
+            yield from itertools.count()
+        finally:
+            closed.set()
+
+    reader = read_ahead(endless(), size=2)
+    assert [next(reader) for _ in range(3)] == [0, 1, 2]
+
+    reader.close()
+
+    assert closed.is_set()
+    assert "import-read-ahead" not in {thread.name for thread in threading.enumerate()}
 
 
 # --- slugs, summary, progress ---
