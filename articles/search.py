@@ -41,12 +41,11 @@ articles with every term, by the same score: a lacking word scores nothing, so a
 article with every word comes first unless the words it shares with a partial
 match are much more common in it (as BM25 engines, which OR the words, rank them:
 on known-item queries with one misremembered word, putting every full match first
-cost about one in five of the sought articles its first place). Exclusions still exclude,
-and people's names still match. The
-decision is taken over the words alone (before source, tag or date filters:
-``fallback_decide``), so the count, the facets, the page, the API, the feeds and
-the CSV all describe the same set: full matches plus partial ones when the
-search fell back.
+cost about one in five of the sought articles its first place). Exclusions still
+exclude, and people's names still match. The decision is taken over the words
+alone (before source, tag or date filters: ``fallback_decide``), so the count,
+the facets, the page, the API, the feeds and the CSV all describe the same set:
+full matches plus partial ones when the search fell back.
 """
 
 from __future__ import annotations
