@@ -397,6 +397,7 @@ def test_a_misremembered_word_still_finds_the_article_and_the_page_says_so(clien
     assert response.context["partial_match"] and response.context["words_not_found"] == ["zyxwvut"]
     html = response.content.decode()
     assert "Showing results that match some of your words" in html
+    assert "so all are ranked together, the rarer words counting more" in html
     assert "Not found in any article: <strong>zyxwvut</strong>" in html
     assert "Matches some of your words." in html
     assert "1 article matches all or some of the words of" in html
