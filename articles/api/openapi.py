@@ -336,7 +336,7 @@ SCHEMAS["SearchResult"] = obj(
         "partial_match": {
             "type": "boolean",
             "description": "True when the article has only some of the search words: added because few or no"
-            " articles have all of them; such results come after those with every word.",
+            " articles have all of them; ranked with those that have every word, by the same score.",
         },
         "alias_match": {
             "type": "boolean",
