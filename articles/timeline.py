@@ -426,9 +426,17 @@ def span_for(queryset: QuerySet) -> DateSpan:
     result = _countable(queryset).aggregate(**aggregates)
     firsts = [PreciseDate(result[f"first_{p}"], p) for p in DatePrecision.values if result[f"first_{p}"]]
     lasts = [PreciseDate(result[f"last_{p}"], p) for p in DatePrecision.values if result[f"last_{p}"]]
+    return span_from_bounds(result["count"], result["undated"], firsts, lasts)
+
+
+def span_from_bounds(count: int, undated: int, firsts: list[PreciseDate], lasts: list[PreciseDate]) -> DateSpan:
+    """The span whose candidates for first and last date (one of each precision) are these.
+
+    ``first`` is the earliest (on a tie, the more precise); ``last`` the one whose period ends last.
+    """
     return DateSpan(
-        count=result["count"],
-        undated=result["undated"],
+        count=count,
+        undated=undated,
         first=min(firsts, key=lambda d: (d.date, _PRECISION_ORDER[d.precision]), default=None),
         last=max(lasts, key=lambda d: (d.period_end, -_PRECISION_ORDER[d.precision]), default=None),
     )

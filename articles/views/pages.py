@@ -24,13 +24,11 @@ from articles.models import (
 from articles.search import SORT_NEWEST
 from articles.structured_data import page_social_meta
 from articles.text import text_changes
-from articles.timeline import DateSpan, MonthCountRow, PreciseDate, timeline_from_counts
+from articles.timeline import DateSpan, MonthCountRow, PreciseDate, span_from_bounds, timeline_from_counts
 from articles.views.base import CanonicalSlugMixin
 
 LATEST_ARTICLES = 10
 MOST_COVERED = 10
-# On a tie of dates, the more precise one is the earlier (as articles.timeline.span_for orders them).
-PRECISION_ORDER = {DatePrecision.DAY: 0, DatePrecision.MONTH: 1, DatePrecision.YEAR: 2}
 
 
 class HomeView(TemplateView):
@@ -104,11 +102,11 @@ def archive_span(months: list[MonthCountRow]) -> DateSpan:
         if bounds:  # none only if those articles changed since their months were read
             firsts.append(PreciseDate(min(bounds), DatePrecision.DAY))
             lasts.append(PreciseDate(max(bounds), DatePrecision.DAY))
-    return DateSpan(
-        count=sum(count for _, _, count in months),
-        undated=sum(count for month, _, count in months if month is None),
-        first=min(firsts, key=lambda d: (d.date, PRECISION_ORDER[d.precision]), default=None),
-        last=max(lasts, key=lambda d: (d.period_end, -PRECISION_ORDER[d.precision]), default=None),
+    return span_from_bounds(
+        sum(count for _, _, count in months),
+        sum(count for month, _, count in months if month is None),
+        firsts,
+        lasts,
     )
 
 
