@@ -175,5 +175,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
+# Public pages and the search page's counts, cached until the archive changes (articles.caching);
+# 0 turns the cache off. Each process has its own cache, bounded by ARCHIVE_CACHE_ENTRIES.
+ARCHIVE_CACHE_SECONDS = int(env("ARCHIVE_CACHE_SECONDS", "3600"))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(env("ARCHIVE_CACHE_ENTRIES", "1000"))},
+    }
+}
+
 # How many articles the import command writes per transaction (see articles.services).
 ARCHIVE_IMPORT_BATCH_SIZE = int(env("ARCHIVE_IMPORT_BATCH_SIZE", "500"))

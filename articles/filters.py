@@ -29,7 +29,7 @@ so every client of the FilterSet links the same way.
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from operator import itemgetter
 from urllib.parse import urlencode
 
@@ -40,6 +40,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from articles.caching import cached_value
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
 from articles.search import SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
 from articles.timeline import MonthCountRow
@@ -74,6 +75,12 @@ class ResultCounts:
     total: int
     facets: list[Facet]  # source, person, tag and year; none when there are no results
     months: list[MonthCountRow]  # for ``articles.timeline.timeline_from_counts``
+
+
+def _fetch_all(statement: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
 
 
 def _quoted(model, *names: str) -> list[str]:
@@ -364,9 +371,7 @@ class ArticleFilterSet(django_filters.FilterSet):
             statement, params = self.counts_statement(limit)
         except EmptyResultSet:  # a blank search matches nothing, without asking the database
             return ResultCounts(total=0, facets=[], months=[])
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            rows = cursor.fetchall()
+        rows = cached_value("counts", f"{statement} {params!r}", partial(_fetch_all, statement, params))
 
         months = [(month, precision, count) for facet, _, _, month, precision, count, _ in rows if facet == MONTHS]
         total = sum(count for _, _, count in months)

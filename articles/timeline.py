@@ -34,6 +34,8 @@ from functools import cached_property
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from articles.models import Article, DatePrecision
 
@@ -270,6 +272,27 @@ class Timeline:
                 )
             )
         return bars
+
+    # --- Markup of the long lists ------------------------------------------------------------
+    # A common word's results span 300 months, each with a bar and a row in the table for screen
+    # readers: drawn by the template language they took 10 to 20 ms of a search page (profiled
+    # at 100,000 articles), joined here a few milliseconds. Every value is escaped.
+
+    @cached_property
+    def bars_markup(self) -> SafeString:
+        return format_html_join(
+            "\n",
+            '<rect class="bar" x="{}%" y="{}" width="{}%" height="{}"><title>{}</title></rect>',
+            ((bar.x, bar.y, bar.width, bar.height, bar.label) for bar in self.bars),
+        )
+
+    @cached_property
+    def month_rows_markup(self) -> SafeString:
+        return format_html_join(
+            "\n",
+            '<tr><th scope="row">{}</th><td>{}</td></tr>',
+            ((month.label, month.count) for month in self.counted_months),
+        )
 
     def _label(self, start: float, end: float, text: str, tick_at: float) -> Tick:
         """A label centred on the months from ``start`` to ``end`` (offsets), kept inside the chart."""

@@ -233,10 +233,29 @@ def _exactness_detail(result: dict) -> str | None:
 
 # The targets of the performance issue, stated for 1,000,000 articles (ranking: at every size).
 TARGETS = (
-    Target("search p95, relevance", 150, "ms", False, lambda r: r["search"]["overall"]["relevance"]["p95"]),
-    Target("search p95, newest first", 60, "ms", False, lambda r: r["search"]["overall"]["newest"]["p95"]),
+    Target(
+        "search p95, relevance (counts cached)", 150, "ms", False, lambda r: r["search"]["overall"]["relevance"]["p95"]
+    ),
+    Target(
+        "search p95, newest first (counts cached)", 60, "ms", False, lambda r: r["search"]["overall"]["newest"]["p95"]
+    ),
+    Target(
+        "search p95, relevance, nothing cached",
+        150,
+        "ms",
+        False,
+        lambda r: r["search"]["overall"]["relevance uncached"]["p95"],
+    ),
+    Target(
+        "search p95, newest first, nothing cached",
+        60,
+        "ms",
+        False,
+        lambda r: r["search"]["overall"]["newest uncached"]["p95"],
+    ),
     Target("faster than textbook at p95", 10, "ratio", True, lambda r: r["search"]["overall"]["textbook_ratio_p95"]),
-    Target("article page p95", 15, "ms", False, lambda r: r["pages"]["article"]["p95"]),
+    Target("article page p95, built", 15, "ms", False, lambda r: r["pages"]["article"]["p95"]),
+    Target("article page p95, from the cache", 15, "ms", False, lambda r: r["pages"]["article cached"]["p95"]),
     Target(
         "article pages over HTTP, no errors",
         300,
@@ -365,7 +384,13 @@ ranks (numpy's default), over the samples of every query of a kind (or of the wh
 article, person (reached from sampled articles, so well-covered people come up more often) and home
 pages are timed the same way, each within a time budget.
 
-**Where the time goes:** one more request per query with every SQL statement timed and named by
+**Caching.** The search page caches its counts (total, facets, timeline), and the article, person,
+tag, source and home pages their whole response, until the archive changes (`articles.caching`).
+The search rounds after the warm-up find the counts cached; the uncached rounds, the other pages'
+"built" figures and the SQL breakdown empty the cache before each request, as for the first reader
+after a change. HTTP runs with the cache on, each gunicorn worker with its own.
+
+**Where the time goes:** one more request per query, nothing cached, with every SQL statement timed and named by
 what it does; what is not SQL is Python and round trips. Plans are EXPLAIN (ANALYZE, BUFFERS) of
 the page's count and page statements, with the request's `SET` commands replayed.
 
@@ -436,10 +461,19 @@ def size_section(result: dict) -> list[str]:
     lines += ["", *search_section(result["search"], result["settings"])]
     if "pages" in result:
         lines += ["", "### Other pages (server time, ms)", ""]
+        lines += [
+            "Each page is built (the cache emptied before each request), then served from the cache (each address "
+            "requested once untimed first).",
+            "",
+        ]
         lines += table(
             ["page", "p50", "p95", "p99", "requests"],
             [
-                [name, *(format_number(figures[key]) for key in ("p50", "p95", "p99")), figures["n"]]
+                [
+                    name.replace(" cached", ", from the cache"),
+                    *(format_number(figures[key]) for key in ("p50", "p95", "p99")),
+                    figures["n"],
+                ]
                 for name, figures in result["pages"].items()
             ],
         )
@@ -476,30 +510,33 @@ def search_section(search: dict, settings: dict) -> list[str]:
         "Matches: the page's total (and the textbook query's where it differs: it has no prefixes or aliases).",
         "",
     ]
-    rows = []
-    for kind, figures in search["by_kind"].items():
-        rows.append(
-            [
-                kind,
-                "<br>".join(query_cell(query) for query in search["queries"] if query["kind"] == kind),
-                ms(figures["relevance"], "p50", "p95", "p99"),
-                ms(figures["newest"], "p50", "p95", "p99"),
-                ms(figures["textbook"], "p50", "p95", "p99"),
-                ratio(figures["textbook_ratio_p95"]),
-            ]
+    uncached = settings.get("uncached_repeat")
+    if uncached:
+        lines[2] += (
+            f" The page caches its counts until the archive changes, so those rounds find them cached; {uncached} more "
+            "rounds empty the cache before each request (nothing cached: the first reader of a search after a change)."
         )
-    overall = search["overall"]
-    rows.append(
-        [
-            "**all**",
-            "",
-            ms(overall["relevance"], "p50", "p95", "p99"),
-            ms(overall["newest"], "p50", "p95", "p99"),
-            ms(overall["textbook"], "p50", "p95", "p99"),
-            ratio(overall["textbook_ratio_p95"]),
+
+    def row(kind: str, queries: str, figures: dict) -> list[str]:
+        cells = [
+            kind,
+            queries,
+            ms(figures["relevance"], "p50", "p95", "p99"),
+            ms(figures["newest"], "p50", "p95", "p99"),
         ]
-    )
-    lines += table(["kind", "queries (matches)", "relevance", "newest", "textbook", "textbook ÷ page p95"], rows)
+        if uncached:
+            cells += [ms(figures["relevance uncached"], "p50", "p95"), ms(figures["newest uncached"], "p50", "p95")]
+        return [*cells, ms(figures["textbook"], "p50", "p95", "p99"), ratio(figures["textbook_ratio_p95"])]
+
+    rows = [
+        row(kind, "<br>".join(query_cell(query) for query in search["queries"] if query["kind"] == kind), figures)
+        for kind, figures in search["by_kind"].items()
+    ]
+    rows.append(row("**all**", "", search["overall"]))
+    header = ["kind", "queries (matches)", "relevance", "newest"]
+    if uncached:
+        header += ["relevance, nothing cached (p50 / p95)", "newest, nothing cached (p50 / p95)"]
+    lines += table([*header, "textbook", "textbook ÷ page p95"], rows)
     lines += ["", *breakdown_section(search)]
     return lines
 
@@ -537,9 +574,9 @@ def breakdown_section(search: dict) -> list[str]:
         seen = {part for query in search["queries"] for part in query[key]["parts"]}
         parts = [part for part in PART_ORDER if part in seen] + sorted(seen - set(PART_ORDER))
         lines += [
-            f"Where a {order} page's time goes: one request per query with its SQL timed, milliseconds averaged "
-            "over the queries of a kind. What is not SQL is Python (the view, forms, facets' links, the "
-            "template) and the round trips:",
+            f"Where a {order} page's time goes: one request per query with its SQL timed, nothing cached, "
+            "milliseconds averaged over the queries of a kind. What is not SQL is Python (the view, forms, "
+            "facets' links, the template) and the round trips:",
             "",
         ]
         rows = []

@@ -69,6 +69,9 @@ CODE_FOLDERS = ("archive", "articles", "templates")
 
 DEFAULT_SIZES = "10000,100000"
 ORDERS = ("relevance", "newest")
+# Series of requests made with the cache emptied first (search) or served from it (other pages).
+UNCACHED, CACHED = " uncached", " cached"
+ORDERS_UNCACHED = tuple(f"{order}{UNCACHED}" for order in ORDERS)
 KINDS = ("rare word", "common word", "two words", "phrase", "exclusion", "prefix", "filtered", "alias")
 RARE_MATCHES = (5, 50)
 COMMON_SHARE = (0.30, 0.60)
@@ -574,18 +577,41 @@ def explain(statements: list[dict], part: str) -> dict | None:
     }
 
 
-def search_measure(client, mix: list[BenchQuery], *, repeat: int, warmup: int, textbook_repeat: int) -> dict:
+def uncached_get(client, path: str) -> float:
+    """``timed_get`` with the cache emptied first: the page as the first reader after a change gets it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return timed_get(client, path)
+
+
+def cached_get(client, path: str) -> float:
+    """``timed_get`` of a page served from the cache: requested once untimed, to fill it."""
+    timed_get(client, path)
+    return timed_get(client, path)
+
+
+def search_measure(
+    client, mix: list[BenchQuery], *, repeat: int, warmup: int, textbook_repeat: int, uncached_repeat: int
+) -> dict:
     """Server times of every query of the mix in both orders and the textbook way, in interleaved rounds.
 
-    The textbook query runs in the first ``textbook_repeat`` rounds (at most ``repeat``).
+    The textbook query runs in the first ``textbook_repeat`` rounds (at most ``repeat``). The
+    search page caches its counts until the archive changes (``articles.caching``), so after the
+    warm-up round the timed rounds find them cached; ``uncached_repeat`` more rounds empty the
+    cache before each request (``ORDERS_UNCACHED``), as the first reader of a search after a change.
     """
-    samples = {query: {order: [] for order in (*ORDERS, "textbook")} for query in mix}
-    rounds = warmup + repeat
+    samples = {query: {order: [] for order in (*ORDERS, *ORDERS_UNCACHED, "textbook")} for query in mix}
+    rounds = warmup + repeat + uncached_repeat
     started = time.monotonic()
     for round_number in range(rounds):
         counted = round_number >= warmup
+        uncached = round_number >= warmup + repeat
         for query in mix:
             for order in ORDERS:
+                if uncached:
+                    samples[query][f"{order}{UNCACHED}"].append(uncached_get(client, query.path(order)))
+                    continue
                 elapsed = timed_get(client, query.path(order))
                 if counted:
                     samples[query][order].append(elapsed)
@@ -593,7 +619,7 @@ def search_measure(client, mix: list[BenchQuery], *, repeat: int, warmup: int, t
                 elapsed = timed_textbook(query)
                 if counted:
                     samples[query]["textbook"].append(elapsed)
-        if round_number == warmup or (round_number + 1) % 10 == 0:
+        if round_number == warmup or (round_number + 1) % 10 == 0 or round_number + 1 == rounds:
             log(f"   round {round_number + 1} of {rounds} ({time.monotonic() - started:.0f} s)")
     queries = []
     for query in mix:
@@ -615,7 +641,7 @@ def search_measure(client, mix: list[BenchQuery], *, repeat: int, warmup: int, t
         return [value for entry in entries for value in entry["samples_ms"][order]]
 
     def figures(entries: list[dict]) -> dict:
-        result = {order: report.summary(pooled(entries, order)) for order in (*ORDERS, "textbook")}
+        result = {order: report.summary(pooled(entries, order)) for order in (*ORDERS, *ORDERS_UNCACHED, "textbook")}
         result["textbook_ratio_p95"] = round(result["textbook"]["p95"] / result["relevance"]["p95"], 2)
         return result
 
@@ -628,10 +654,17 @@ def search_measure(client, mix: list[BenchQuery], *, repeat: int, warmup: int, t
 
 
 def search_explain(client, mix: list[BenchQuery], queries: list[dict]) -> None:
-    """Add each query's SQL breakdown (one captured request per order) and its main plans to ``queries``."""
+    """Add each query's SQL breakdown (one captured request per order) and its main plans to ``queries``.
+
+    The cache is emptied before each request, so the breakdown shows every statement a search
+    can cost, the counts' included.
+    """
+    from django.core.cache import cache
+
     for query, entry in zip(mix, queries, strict=True):
         plans = {}
         for order in ORDERS:
+            cache.clear()
             elapsed, statements = captured_request(client, query.path(order))
             entry[f"{order}_sql"] = sql_breakdown(elapsed, statements)
             if order == "relevance":
@@ -671,13 +704,17 @@ def pages_measure(client, *, requests: int, home_requests: int, seconds: float, 
     for name, (warmup, paths) in kinds.items():
         for path in warmup:
             timed_get(client, path)
-        started, timings = time.monotonic(), []
-        for path in paths:
-            if len(timings) >= MIN_PAGE_REQUESTS and time.monotonic() - started > seconds:
-                break
-            timings.append(timed_get(client, path))
-        results[name] = report.summary(timings)
-        log(f"   {name} page: p50 {results[name]['p50']} ms, p95 {results[name]['p95']} ms ({len(timings)} requests)")
+        # Built: the cache emptied before each request (``articles.caching``), as the first
+        # reader after a change gets the page. Then the same addresses from the cache.
+        for cached, timed in ((False, uncached_get), (True, cached_get)):
+            started, timings = time.monotonic(), []
+            for path in paths:
+                if len(timings) >= MIN_PAGE_REQUESTS and time.monotonic() - started > seconds:
+                    break
+                timings.append(timed(client, path))
+            key = f"{name}{CACHED}" if cached else name
+            results[key] = report.summary(timings)
+            log(f"   {key} page: p50 {results[key]['p50']} ms, p95 {results[key]['p95']} ms ({len(timings)} requests)")
     return results
 
 
@@ -831,7 +868,12 @@ def run_size(options: argparse.Namespace) -> dict:
             log(f"   {query.kind}: {query.label}")
     with phase(result, "search", f"search page, {options.repeat} rounds (textbook {options.textbook_repeat})"):
         result["search"] = search_measure(
-            client, mix, repeat=options.repeat, warmup=options.warmup, textbook_repeat=options.textbook_repeat
+            client,
+            mix,
+            repeat=options.repeat,
+            warmup=options.warmup,
+            textbook_repeat=options.textbook_repeat,
+            uncached_repeat=options.uncached_repeat,
         )
         overall = result["search"]["overall"]
         log(
@@ -969,6 +1011,13 @@ def options_parser() -> argparse.ArgumentParser:
         default=20,
         help="Timed rounds of the textbook query, the first ones of the page's (default: %(default)s; it is slow by "
         "design, and the p95 it is compared at pools every query's samples).",
+    )
+    parser.add_argument(
+        "--uncached-repeat",
+        type=int,
+        default=3,
+        help="Rounds over the mix after the timed ones with the cache emptied before each request "
+        "(default: %(default)s).",
     )
     parser.add_argument("--instances", type=int, default=3, help="Queries of each kind (default: %(default)s).")
     parser.add_argument(

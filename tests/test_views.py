@@ -120,9 +120,10 @@ def test_home_makes_the_same_number_of_queries_for_3_and_30_of_everything(client
     few = queries_for(client, "/")
     make_home_content(27)
     assert queries_for(client, "/") == few
-    # The archive's months (its span and timeline, as the database counts them), its first and
-    # last days, the latest articles, people, tags, and four totals.
-    assert few == 9
+    # The published state (for the page cache, articles.caching), the archive's months (its span
+    # and timeline, as the database counts them), its first and last days, the latest articles,
+    # people, tags, and four totals.
+    assert few == 10
 
 
 # --- The article page ------------------------------------------------------------------------
@@ -196,8 +197,9 @@ def test_article_page_makes_the_same_number_of_queries_for_3_and_30_links(client
     link(3)
     few = queries_for(client, article.get_absolute_url())
     link(27)
-    # The article, its four prefetches, its versions and the articles that retell it.
-    assert queries_for(client, article.get_absolute_url()) == few == 7
+    # The published state (for the page cache, articles.caching), the article, its four
+    # prefetches, its versions and the articles that retell it.
+    assert queries_for(client, article.get_absolute_url()) == few == 8
 
 
 def test_article_text_is_escaped(client):

@@ -1,0 +1,121 @@
+"""Caches of what the public pages show, keyed by the archive's published state.
+
+Every statement that changes a table the public pages read bumps one row,
+``articles_publicversion`` (migration 0015's triggers), in the writer's own transaction. A
+reader sees the new number only once the change is committed, so a value cached under a number
+is what any reader would compute while that number is current: publishing, retracting, an
+edited name or a new link makes every key new, and nothing is ever invalidated by hand. Old
+entries expire after ``ARCHIVE_CACHE_SECONDS`` or are pushed out by the cache's size limit
+(``CACHES`` in the settings). ``ARCHIVE_CACHE_SECONDS = 0`` turns caching off.
+
+Two things are cached:
+
+- ``cached_value``: values computed from the database, keyed by what they were computed from
+  (the search page's counts, keyed by their SQL statement and parameters);
+- ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
+  article, a person, the home page), with an ``ETag`` so a client that has the page gets a 304.
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
+
+PUBLIC_VERSION_SQL = "SELECT number, changed_by FROM articles_publicversion"
+
+
+def public_version() -> str | None:
+    """The published state as this transaction sees it: the number of changes and the last writer's id.
+
+    The writer's transaction id tells apart two states reached by the same number of changes,
+    as when a transaction is rolled back and another makes the same number of others (tests do,
+    inside their transactions). None if the row is missing: then nothing is cached.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(PUBLIC_VERSION_SQL)
+        row = cursor.fetchone()
+    return f"{row[0]}.{row[1]}" if row else None
+
+
+def _enabled() -> bool:
+    return settings.ARCHIVE_CACHE_SECONDS > 0
+
+
+def _key(namespace: str, version: str, material: str) -> str:
+    digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"archive:{namespace}:{version}:{digest}"
+
+
+def cached_value(namespace: str, material: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it returned before in the same published state for the same ``material``.
+
+    ``material`` must determine the value entirely (with the published state): an SQL statement
+    with its parameters does.
+    """
+    version = public_version() if _enabled() else None
+    if version is None:
+        return compute()
+    key = _key(namespace, version, material)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.ARCHIVE_CACHE_SECONDS)
+    return value
+
+
+def cache_public_page(view: Callable) -> Callable:
+    """Serve ``view``'s successful GET responses from the cache while the published state is the same.
+
+    For pages that show the same thing to every visitor: the key is the page's full address
+    (scheme, host, path and query), the published state and today's date (pages cite the day
+    they are read on). Only a 200 without cookies is kept. Each answer carries an ``ETag`` of
+    that key, and a request whose ``If-None-Match`` has it gets a 304 without the page being
+    built or read from the cache.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        version = public_version() if _enabled() and request.method in ("GET", "HEAD") else None
+        if version is None:
+            return view(request, *args, **kwargs)
+        key = _key("page", version, f"{timezone.localdate().isoformat()} {request.build_absolute_uri()}")
+        etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+        if not_modified := get_conditional_response(request, etag=etag):
+            not_modified["ETag"] = etag
+            return not_modified
+        stored = cache.get(key)
+        if stored is not None:
+            content, headers = stored
+            response = HttpResponse(content, headers=headers)
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if not _shareable(response):
+                return response
+            # The view's own headers: the middleware adds theirs to cached and fresh answers alike.
+            cache.set(key, (response.content, dict(response.headers)), settings.ARCHIVE_CACHE_SECONDS)
+        response["ETag"] = etag
+        return response
+
+    return wrapped
+
+
+def _shareable(response: HttpResponse) -> bool:
+    """Whether ``response`` may be served to anyone else: a complete 200 that sets no cookie and is not private."""
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )

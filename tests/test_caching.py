@@ -1,0 +1,228 @@
+"""articles.caching: public pages and search counts served from the cache until the archive changes."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from articles.caching import public_version
+from articles.models import ArticleStatus, SearchLog
+from articles.services import people_merge
+from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fetched(client, url: str, **headers):
+    """The response to GET ``url`` and the SQL statements it ran."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return response, [query["sql"] for query in queries]
+
+
+# --- The published state ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda article: ArticleFactory(), id="new article"),
+        pytest.param(lambda article: article.people.add(PersonFactory()), id="person linked"),
+        pytest.param(lambda article: article.tags.add(TagFactory()), id="tag linked"),
+        pytest.param(lambda article: article.authors.clear(), id="links removed"),
+        pytest.param(lambda article: SourceFactory(), id="new source"),
+        pytest.param(lambda article: ClaimReportFactory(article=article), id="claim reported"),
+        pytest.param(lambda article: type(article).objects.filter(pk=article.pk).delete(), id="article deleted"),
+    ],
+)
+def test_every_change_to_what_pages_show_moves_the_state(change):
+    article = ArticleFactory()
+    article.authors.add(PersonFactory())
+    before = public_version()
+    change(article)
+    assert public_version() != before
+
+
+def test_searches_logged_leave_the_state_alone(client):
+    ArticleFactory(title="Mobilisation in Buryatia")
+    before = public_version()
+    client.get("/search/?q=mobilisation")
+    assert SearchLog.objects.count() == 1
+    assert public_version() == before
+
+
+def test_a_change_rolled_back_leaves_the_state_as_it_was():
+    article = ArticleFactory()
+    before = public_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        article.title = "Never committed"
+        article.save()
+        raise RuntimeError
+    assert public_version() == before
+
+
+# --- Whole pages -----------------------------------------------------------------------------
+
+
+def test_an_article_page_is_built_once_then_served_from_the_cache(client):
+    article = ArticleFactory(title="Recruitment offices in Moscow")
+    first, built = fetched(client, article.get_absolute_url())
+    again, served = fetched(client, article.get_absolute_url())
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert len(built) > 1
+    assert len(served) == 1  # the published state, and nothing else
+    # The middleware's headers are on the cached answer too.
+    assert again["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        pytest.param(
+            lambda article: setattr(article, "title", "A corrected headline"), "A corrected headline", id="title"
+        ),
+        pytest.param(
+            lambda article: setattr(article, "status", ArticleStatus.RETRACTED),
+            "Retracted: the reporting",
+            id="retracted",
+        ),
+    ],
+)
+def test_an_edited_article_is_shown_as_edited(client, change, shown):
+    article = ArticleFactory(title="The first headline")
+    client.get(article.get_absolute_url())
+    change(article)
+    if article.status == ArticleStatus.RETRACTED:
+        article.retraction_note = "Retracted: the reporting could not be verified."
+    article.save()
+    assert shown in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_an_unpublished_article_is_gone_at_once(client):
+    article = ArticleFactory()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    article.status = ArticleStatus.DRAFT
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert client.get(f"/api{article.get_absolute_url()}").status_code == 404
+
+
+def test_a_renamed_person_is_renamed_on_the_pages_of_their_articles(client):
+    article = ArticleFactory()
+    person = PersonFactory(name="Ivan Petrov")
+    article.people.add(person)
+    assert "Ivan Petrov" in client.get(article.get_absolute_url()).content.decode()
+    person.name = "Ivan Petrov-Vodkin"
+    person.save()
+    assert "Ivan Petrov-Vodkin" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_merge_shows_on_the_pages_of_the_merged_person(client):
+    kept, duplicate = PersonFactory(name="Aliya Karimova"), PersonFactory(name="Aliia Karimova")
+    article = ArticleFactory()
+    article.people.add(duplicate)
+    assert "Aliia Karimova" in client.get(article.get_absolute_url()).content.decode()
+    people_merge(keep=kept, merged=[duplicate])
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Aliya Karimova" in page
+    assert "Aliia Karimova" not in page
+
+
+def test_the_json_twin_is_cached_with_its_headers(client):
+    article = ArticleFactory()
+    url = f"/api{article.get_absolute_url()}"
+    first, _ = fetched(client, url)
+    again, served = fetched(client, url)
+    assert again.json() == first.json()
+    assert len(served) == 1
+    assert again["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_page_read_on_another_day_is_built_again(client):
+    """Pages cite the day they are read on."""
+    article = ArticleFactory()
+    client.get(article.get_absolute_url())
+    with mock.patch("articles.caching.timezone.localdate", return_value=datetime.date(2031, 1, 2)):
+        _, queries = fetched(client, article.get_absolute_url())
+    assert len(queries) > 1
+
+
+def test_errors_and_redirects_are_not_cached(client):
+    person = PersonFactory()
+    url = person.get_absolute_url()
+    for _ in range(2):
+        response, queries = fetched(client, f"{url}?page=abc")
+        assert response.status_code == 404
+        assert len(queries) > 1
+    wrong_slug = url.replace(person.slug, "old-slug")
+    for _ in range(2):
+        assert client.get(wrong_slug).status_code == 301
+
+
+def test_a_client_that_has_the_page_gets_a_304(client):
+    article = ArticleFactory()
+    etag = client.get(article.get_absolute_url())["ETag"]
+    response, queries = fetched(client, article.get_absolute_url(), if_none_match=etag)
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert response.content == b""
+    assert len(queries) == 1
+    article.title = "Changed since"
+    article.save()
+    changed = client.get(article.get_absolute_url(), headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_the_cache_can_be_turned_off(client, settings):
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    article = ArticleFactory()
+    client.get(article.get_absolute_url())
+    response, queries = fetched(client, article.get_absolute_url())
+    assert len(queries) > 1
+    assert not response.has_header("ETag")
+
+
+# --- The search page's counts ----------------------------------------------------------------
+
+
+def counts_statements(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if sql.startswith("WITH results")]
+
+
+def test_search_counts_are_counted_once_per_published_state(client):
+    for n in range(3):
+        ArticleFactory(title=f"Migrants queue at the border, day {n}")
+    first, queries = fetched(client, "/search/?q=migrants")
+    assert len(counts_statements(queries)) == 1
+    again, queries = fetched(client, "/search/?q=migrants")
+    assert counts_statements(queries) == []
+    assert again.context["total"] == first.context["total"] == 3
+    # The hits themselves are searched each time.
+    assert [a.pk for a in again.context["articles"]] == [a.pk for a in first.context["articles"]]
+
+    ArticleFactory(title="Migrants return home")
+    later, queries = fetched(client, "/search/?q=migrants")
+    assert len(counts_statements(queries)) == 1
+    assert later.context["total"] == 4
+
+
+def test_search_counts_are_kept_apart_by_filters(client):
+    source = SourceFactory()
+    ArticleFactory(title="Migrants and the draft", source=source)
+    ArticleFactory(title="Migrants and the war")
+    assert client.get("/search/?q=migrants").context["total"] == 2
+    assert client.get(f"/search/?q=migrants&source={source.slug}").context["total"] == 1
+
+
+def test_a_claim_rated_again_is_counted_again(client):
+    claim = ClaimFactory(rating="false")
+    ClaimReportFactory(claim=claim, article=ArticleFactory(title="Claims about the draft"))
+    assert client.get("/search/?q=draft&rating=false").context["total"] == 1
+    claim.rating = "supported"
+    claim.save()
+    assert client.get("/search/?q=draft&rating=false").context["total"] == 0
