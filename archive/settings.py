@@ -176,12 +176,14 @@ LOGGING = {
 }
 
 # Public pages and the search page's counts, cached until the archive changes (articles.caching);
-# 0 turns the cache off. Each process has its own cache, bounded by ARCHIVE_CACHE_ENTRIES.
+# 0 turns the cache off. In files, so the server's worker processes share one cache: a page is
+# built once, not once per worker.
 ARCHIVE_CACHE_SECONDS = int(env("ARCHIVE_CACHE_SECONDS", "3600"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(env("ARCHIVE_CACHE_ENTRIES", "1000"))},
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env("ARCHIVE_CACHE_DIR", str(BASE_DIR / ".cache")),
+        "OPTIONS": {"MAX_ENTRIES": int(env("ARCHIVE_CACHE_ENTRIES", "2000"))},
     }
 }
 

@@ -6,7 +6,8 @@ reader sees the new number only once the change is committed, so a value cached 
 is what any reader would compute while that number is current: publishing, retracting, an
 edited name or a new link makes every key new, and nothing is ever invalidated by hand. Old
 entries expire after ``ARCHIVE_CACHE_SECONDS`` or are pushed out by the cache's size limit
-(``CACHES`` in the settings). ``ARCHIVE_CACHE_SECONDS = 0`` turns caching off.
+(``CACHES`` in the settings: files, shared by the server's processes). ``ARCHIVE_CACHE_SECONDS = 0``
+turns caching off.
 
 Two things are cached:
 
@@ -29,20 +30,21 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 
-PUBLIC_VERSION_SQL = "SELECT number, changed_by FROM articles_publicversion"
+PUBLIC_VERSION_SQL = "SELECT database, number, changed_by FROM articles_publicversion"
 
 
 def public_version() -> str | None:
-    """The published state as this transaction sees it: the number of changes and the last writer's id.
+    """The published state as this transaction sees it: the database, its number of changes, the last writer.
 
-    The writer's transaction id tells apart two states reached by the same number of changes,
-    as when a transaction is rolled back and another makes the same number of others (tests do,
-    inside their transactions). None if the row is missing: then nothing is cached.
+    The database's random id keeps apart databases sharing a cache. The writer's transaction id
+    tells apart two states reached by the same number of changes, as when a transaction is rolled
+    back and another makes as many (tests do, inside their transactions). None if the row is
+    missing: then nothing is cached.
     """
     with connection.cursor() as cursor:
         cursor.execute(PUBLIC_VERSION_SQL)
         row = cursor.fetchone()
-    return f"{row[0]}.{row[1]}" if row else None
+    return "{}.{}.{}".format(*row) if row else None
 
 
 def _enabled() -> bool:

@@ -388,7 +388,7 @@ pages are timed the same way, each within a time budget.
 tag, source and home pages their whole response, until the archive changes (`articles.caching`).
 The search rounds after the warm-up find the counts cached; the uncached rounds, the other pages'
 "built" figures and the SQL breakdown empty the cache before each request, as for the first reader
-after a change. HTTP runs with the cache on, each gunicorn worker with its own.
+after a change. HTTP runs with the cache on (in files, shared by the gunicorn workers).
 
 **Where the time goes:** one more request per query, nothing cached, with every SQL statement timed and named by
 what it does; what is not SQL is Python and round trips. Plans are EXPLAIN (ANALYZE, BUFFERS) of

@@ -34,6 +34,9 @@ PUBLIC_TABLES = (
 CREATE_SQL = """
 CREATE TABLE articles_publicversion (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    -- This database's own: caches shared by several databases (a test run's and the archive's,
+    -- two servers') never take one's state for another's.
+    database uuid NOT NULL DEFAULT gen_random_uuid(),
     number bigint NOT NULL DEFAULT 0,
     changed_by bigint NOT NULL DEFAULT 0
 );
