@@ -219,6 +219,45 @@ def test_a_partial_match_spelling_the_name_as_typed_is_no_alias_hit(chupik):
     assert list(hits) == [as_typed, otherwise]
 
 
+def test_a_full_name_links_the_people_it_names_not_everyone_sharing_one_of_its_words():
+    ramon_sanchez = PersonFactory(name="Ramon Sanchez")
+    ramon_diaz, pedro_sanchez = PersonFactory(name="Ramon Diaz"), PersonFactory(name="Pedro Sanchez")
+    about_him = ArticleFactory(body="The deputy mayor spoke at the hearing.")
+    about_him.people.add(ramon_sanchez)
+    about_two_others = ArticleFactory(body="Two officials spoke at the hearing.")
+    about_two_others.people.add(ramon_diaz, pedro_sanchez)
+    query = ArticleSearch("Ramon Sanchez", partial=False)
+    assert query.people_by_term
+    assert all(named == [ramon_sanchez] for named in query.people_by_term.values())
+    assert found("Ramon Sanchez", partial=False) == [about_him]
+    # Two words naming two different people still find the articles linked to both.
+    assert found("Diaz Pedro", partial=False) == [about_two_others]
+
+
+def test_a_name_shared_by_too_many_people_is_searched_as_text(monkeypatch):
+    monkeypatch.setattr(search, "MAX_PEOPLE_NAMED", 2)
+    namesakes = [PersonFactory(name=f"Ramon {surname}") for surname in ("Diaz", "Vidal", "Ortega")]
+    linked = ArticleFactory(body="An official spoke at the hearing.")
+    linked.people.add(*namesakes)
+    says_it = ArticleFactory(body="Ramon spoke at the hearing.")
+    assert ArticleSearch("Ramon").people_by_term == {}
+    assert found("Ramon") == [says_it]
+    # A full name among them still finds its person's articles.
+    assert found("Ramon Vidal", partial=False) == [linked]
+
+
+def test_a_name_linked_to_many_articles_is_found_through_them_all(chupik):
+    """The linked articles are joined by id, not each tested against a list of them (see _text_or_linked)."""
+    linked = [ArticleFactory(body=f"Words of no interest, number {n}.") for n in range(30)]
+    for article in linked:
+        article.people.add(chupik)
+    spelled_so = ArticleFactory(body="Valentina Cupik spoke.")
+    hits = found("Cupik")
+    assert hits[0] == spelled_so
+    assert set(hits[1:]) == set(linked)
+    assert all(hit.alias_match for hit in hits[1:])
+
+
 def test_headlines_mark_matches_and_escape_the_text():
     article = ArticleFactory(body="<script>alert(1)</script> Tajik migrants & their <i>families</i> were stopped.")
     query = ArticleSearch("Tajik")
