@@ -304,7 +304,12 @@ class ArticleFilterSet(django_filters.FilterSet):
         """
         self.is_valid()  # cleans the form, as django-filter's own ``qs`` does
         if self.query:
-            self.article_search = ArticleSearch(self.query, aliases=self.include_aliases, partial=self.partial_matches)
+            self.article_search = ArticleSearch(
+                self.query,
+                aliases=self.include_aliases,
+                partial=self.partial_matches,
+                by_relevance=self.order == SORT_RELEVANCE,
+            )
             self.article_search.fallback_decide(self.queryset.all())
         return self.queryset.all()
 

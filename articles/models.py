@@ -420,6 +420,15 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
                 condition=Q(status=ArticleStatus.PUBLISHED, published_on__isnull=False),
                 name="article_published_dated",
             ),
+            # Newest first as ``sorted_by`` orders, undated articles last: a word in half the archive
+            # finds its newest page by reading this index and a few dozen vectors, not by sorting
+            # every match (6.8 s at 1,000,000 articles).
+            models.Index(
+                F("published_on").desc(nulls_last=True),
+                F("id").desc(),
+                condition=Q(status=ArticleStatus.PUBLISHED),
+                name="article_published_newest",
+            ),
             GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="article_title_trgm"),
         ]
         constraints = [
