@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from articles.citations import ARCHIVE_NAME
-from articles.filters import PAGE_PARAM, ArticleFilterSet
+from articles.filters import PAGE_PARAM, SORT_PARAM, ArticleFilterSet
 from articles.models import Article, MergedPerson, MergedTag, Person, Source, Tag
-from articles.search import SORT_NEWEST
+from articles.search import SORT_CHOICES, SORT_NEWEST
 from articles.views.base import entity_or_merged
 
 FEED_LENGTH = 50
@@ -85,7 +85,7 @@ class FeedSubject:
     subtitle: str
     page_url: str  # absolute: the HTML page this feed follows, with the same query string
     feed_url: str  # absolute: the feed itself (``rel="self"``), which is also its Atom id
-    articles: QuerySet  # published articles, in any order
+    articles: QuerySet  # published articles, newest first (``sorted_by(SORT_NEWEST)``)
 
 
 def entry_published(article: Article) -> datetime.datetime:
@@ -134,7 +134,7 @@ class ArticleFeed(Feed):
 
     def items(self, subject: FeedSubject) -> list[Article]:
         articles = subject.articles.select_related("source").prefetch_related("authors", "tags")
-        return list(articles.sorted_by(SORT_NEWEST)[:FEED_LENGTH])
+        return list(articles[:FEED_LENGTH])
 
     def item_title(self, article: Article) -> str:
         # Atom titles are text: Django's default escapes them once more, for RSS.
@@ -173,7 +173,7 @@ class ArchiveFeed(ArticleFeed):
             subtitle=f"The {FEED_LENGTH} newest published articles in the archive.",
             page_url=request.build_absolute_uri(reverse("articles:home")),
             feed_url=request.build_absolute_uri(reverse("articles:archive_feed")),
-            articles=Article.objects.published(),
+            articles=Article.objects.published().sorted_by(SORT_NEWEST),
         )
 
 
@@ -186,19 +186,23 @@ class SearchFeed(ArticleFeed):
     def __call__(self, request: HttpRequest) -> HttpResponse:
         params = request.GET.copy()
         params.pop(PAGE_PARAM, None)
+        query = params.urlencode()  # as asked: the page and the feed it links to
+        # Newest first whatever order was asked for, so the search itself is the date-sorted one
+        # (``ArticleFilterSet.results``); an order that is no order at all is still an error.
+        if params.get(SORT_PARAM, "") in {"", *dict(SORT_CHOICES)}:
+            params[SORT_PARAM] = SORT_NEWEST
         filterset = ArticleFilterSet(params)
         if not filterset.is_valid():
             return invalid_parameters(filterset)
-        return super().__call__(request, filterset=filterset)
+        return super().__call__(request, filterset=filterset, query=query)
 
-    def get_object(self, request: HttpRequest, filterset: ArticleFilterSet) -> FeedSubject:
-        query = filterset.data.urlencode()
+    def get_object(self, request: HttpRequest, filterset: ArticleFilterSet, query: str) -> FeedSubject:
         return FeedSubject(
             title=search_feed_title(filterset),
             subtitle=f"The {FEED_LENGTH} newest published articles matching this search, newest first.",
             page_url=request.build_absolute_uri(with_query(reverse("articles:search"), query)),
             feed_url=request.build_absolute_uri(with_query(reverse("articles:search_feed"), query)),
-            articles=filterset.qs,
+            articles=filterset.results(),
         )
 
 
@@ -235,7 +239,7 @@ class EntityFeed(ArticleFeed):
             subtitle=self.subtitle_text.format(count=FEED_LENGTH, name=entity.name),
             page_url=request.build_absolute_uri(entity.get_absolute_url()),
             feed_url=request.build_absolute_uri(reverse(self.url_name, kwargs={"pk": entity.pk, "slug": entity.slug})),
-            articles=self.published_articles(entity),
+            articles=self.published_articles(entity).sorted_by(SORT_NEWEST),
         )
 
     def published_articles(self, entity) -> QuerySet:

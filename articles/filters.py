@@ -42,7 +42,7 @@ from django.http import QueryDict
 
 from articles.caching import cached_value
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
-from articles.search import SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
+from articles.search import FEW_RESULTS, RANK_WINDOW, SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
 from articles.timeline import MonthCountRow
 
 QUERY_MAX_LENGTH = 500  # far above any real query; keeps absurd input away from the parser
@@ -50,6 +50,7 @@ FACET_LIMIT = 10  # values shown per facet, most frequent first
 ALIASES_ON = "1"
 ALIASES_OFF = "0"
 PAGE_PARAM = "page"  # not a filter, but a changed filter must start again from the first page
+SORT_PARAM = "sort"
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ class ArticleFilterSet(django_filters.FilterSet):
                 self.query,
                 aliases=self.include_aliases,
                 partial=self.partial_matches,
-                by_relevance=self.order == SORT_RELEVANCE,
+                windowed=self.order == SORT_RELEVANCE,
             )
             self.article_search.fallback_decide(self.queryset.all())
         return self.queryset.all()
@@ -318,6 +319,27 @@ class ArticleFilterSet(django_filters.FilterSet):
         if not hasattr(self, "_qs"):
             self._qs = self.filter_queryset(self.searched)
         return self._qs
+
+    def results(self, total: int | None = None) -> QuerySet:
+        """``qs``, in the same order, found the way that suits how many results there are.
+
+        Sorted by relevance, at most ``RANK_WINDOW`` results are all scored, without finding the
+        window of the newest first (see ``ArticleSearch.windowed``). Sorted by date, at most
+        ``FEW_RESULTS`` are found and then sorted (``ArticleQuerySet.sorted_by``). ``total``:
+        their number when counted already (``counts``); otherwise a count that stops past
+        ``FEW_RESULTS`` tells, for a date sort.
+        """
+        if not self.query:
+            return self.qs
+        if self.order == SORT_RELEVANCE:
+            search = self.article_search
+            if total is None or total > RANK_WINDOW or not search.windowed or search.fallback:
+                return self.qs
+            search.windowed = False
+            return self.filter_queryset(self.searched)
+        if total is None:
+            total = self.qs.order_by()[: FEW_RESULTS + 1].count()
+        return self.qs.sorted_by(self.order, few=True) if total <= FEW_RESULTS else self.qs
 
     def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
         """Every filter but ``q`` and those in ``skip``, then the search words, then the sort.
@@ -346,7 +368,7 @@ class ArticleFilterSet(django_filters.FilterSet):
     @property
     def order(self) -> str:
         """The order in effect: relevance needs search words; without them, newest first."""
-        chosen = self.form.cleaned_data.get("sort")
+        chosen = self.form.cleaned_data.get(SORT_PARAM)
         if not self.query:
             return SORT_NEWEST if chosen in (None, "", SORT_RELEVANCE) else chosen
         return chosen or SORT_RELEVANCE

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
@@ -343,14 +343,26 @@ class ArticleQuerySet(models.QuerySet):
             query = ArticleSearch(query, aliases=aliases, partial=partial)
         return query.apply(self)
 
-    def sorted_by(self, sort: str) -> "ArticleQuerySet":
-        """Order by ``relevance`` (needs ``search()`` first), ``newest`` or ``oldest``; ties broken by id."""
+    def sorted_by(self, sort: str, *, few: bool = False) -> "ArticleQuerySet":
+        """Order by ``relevance`` (needs ``search()`` first), ``newest`` or ``oldest``; ties broken by id.
+
+        ``few``: the articles are known to be few (a search's rare words; see ``FEW_RESULTS``).
+        Sorted by date, they are then found first and sorted after, never by walking the date
+        index until a page of them turns up: PostgreSQL picks that walk when it thinks many
+        articles match (it counts a phrase's words apart, so it thinks a rare phrase of two
+        ordinary words is common), and for a handful of matches the walk reads the whole archive.
+        Measured on 1,000,000 articles: a phrase in 2 of them took 15 s that way, 20 ms this way.
+        """
         from articles.search import RELEVANCE_ORDER, SORT_NEWEST, SORT_OLDEST
 
+        date = F("published_on")
+        if few:
+            # The same date plus nothing: no index is in that order, so PostgreSQL walks none.
+            date = Func(date, template="(%(expressions)s + 0)", output_field=models.DateField())
         if sort == SORT_NEWEST:
-            return self.order_by(F("published_on").desc(nulls_last=True), "-pk")
+            return self.order_by(date.desc(nulls_last=True), "-pk")
         if sort == SORT_OLDEST:
-            return self.order_by(F("published_on").asc(nulls_last=True), "pk")
+            return self.order_by(date.asc(nulls_last=True), "pk")
         return self.order_by(*RELEVANCE_ORDER)
 
     def involving(self, person: "Person", *, few: bool = False) -> "ArticleQuerySet":

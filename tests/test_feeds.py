@@ -6,6 +6,8 @@ from html import unescape
 
 import feedparser
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.feeds import FEED_LENGTH
 from articles.models import Article, ArticleStatus, MergedPerson, MergedTag, Person, Source, Tag
@@ -150,7 +152,8 @@ def test_feeds_hold_the_newest_fifty_in_a_bounded_number_of_queries(client, djan
     assert entry_links(feed) == newest_first(Article.objects.published())[:FEED_LENGTH]
     with django_assert_max_num_queries(4):
         feed_of(client, f"/people/{people[0].pk}/{people[0].slug}/feed/")
-    with django_assert_max_num_queries(10):
+    # The search's preparation and filter values, and a count that stops early (FEW_RESULTS).
+    with django_assert_max_num_queries(11):
         feed = feed_of(client, f"/search/feed/?q=body&tag={tags[0].slug}&person={people[2].slug}")
     assert len(feed.entries) == FEED_LENGTH
 
@@ -212,6 +215,19 @@ def test_the_search_feed_is_always_newest_first_and_has_no_pages(client, seed_ar
         assert entry_links(feed_of(client, f"/search/feed/?q=russia&page={page}")) == newest
     links = {link.rel: link.href for link in feed_of(client, "/search/feed/?q=russia&page=2").feed.links}
     assert links["self"] == f"{HOST}/search/feed/?q=russia"
+
+
+def test_a_search_feed_with_few_results_finds_them_then_sorts_them(client, seed_archive, monkeypatch):
+    """Not by walking the date index (``ArticleFilterSet.results``), whatever order was asked for."""
+    newest = entry_links(feed_of(client, "/search/feed/?q=russia"))
+    for sort in ("relevance", "oldest"):
+        with CaptureQueriesContext(connection) as queries:
+            assert entry_links(feed_of(client, f"/search/feed/?q=russia&sort={sort}")) == newest
+        assert sum("+ 0)" in query["sql"] for query in queries.captured_queries) == 1
+    monkeypatch.setattr("articles.filters.FEW_RESULTS", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert entry_links(feed_of(client, "/search/feed/?q=russia")) == newest
+    assert not any("+ 0)" in query["sql"] for query in queries.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -227,6 +227,50 @@ def test_ties_are_broken_by_id_so_pages_are_stable():
     assert results({"q": "identical words"}) == by_id_descending
 
 
+def mixed_dates_matching(word: str) -> list:
+    """Articles with ``word``, some on the same day and one undated, so every tie-break counts."""
+    days = [datetime.date(2021, 5, 1), datetime.date(2023, 2, 2), datetime.date(2021, 5, 1), datetime.date(2019, 9, 9)]
+    articles = [dated(day, body=f"The {word} report number {n}. " + f"{word} " * n) for n, day in enumerate(days)]
+    articles.append(ArticleFactory(body=f"An undated {word} note."))
+    dated(datetime.date(2022, 1, 1), body="Nothing to do with it.")
+    return articles
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_few_results_sorted_by_date_are_sorted_alike_without_the_date_index(sort):
+    mixed_dates_matching("conscription")
+    filterset = valid({"q": "conscription", "sort": sort})
+    few = filterset.results(filterset.counts().total)
+    assert "+ 0)" in str(few.query)  # sorted on an expression no index is in the order of
+    assert list(few) == list(filterset.qs) == list(valid({"q": "conscription", "sort": sort}).results())
+    assert len(list(few)) == 5
+
+
+def test_many_results_sorted_by_date_are_left_to_the_planner(monkeypatch):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.filters.FEW_RESULTS", 4)
+    filterset = valid({"q": "conscription", "sort": "newest"})
+    assert "+ 0)" not in str(filterset.results(5).query)
+    assert "+ 0)" not in str(filterset.results().query)  # counted past FEW_RESULTS
+    assert "+ 0)" in str(filterset.results(4).query)
+
+
+def test_fewer_results_than_the_ranking_window_are_all_scored_in_the_same_order(monkeypatch):
+    mixed_dates_matching("conscription")
+    windowed = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    every_one_scored = list(filterset.results(filterset.counts().total))
+    assert not filterset.article_search.windowed
+    assert every_one_scored == windowed
+    assert [article.rank for article in every_one_scored] == [article.rank for article in windowed]
+    assert len({article.rank for article in windowed}) > 1
+
+    monkeypatch.setattr("articles.filters.RANK_WINDOW", 4)
+    filterset = valid({"q": "conscription"})
+    filterset.results(5)
+    assert filterset.article_search.windowed
+
+
 # --- Invalid values are errors, never ignored ----------------------------------------------------
 
 

@@ -200,6 +200,20 @@ def test_sort_orders(client, sort, expected):
     assert f'<option value="{sort}" selected>' in response.content.decode()
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_few_results_sorted_by_date_are_found_then_sorted(client, sort, monkeypatch):
+    """Not by walking the date index (``ArticleFilterSet.results``): same page, either way."""
+    articles = [dated(datetime.date(2020 + n % 3, 1, 1), body=f"Conscription offices {n}.") for n in range(6)]
+    expected = sorted(articles, key=lambda article: (article.published_on, article.pk), reverse=sort == "newest")
+    with CaptureQueriesContext(connection) as queries:
+        assert hit_ids(get(client, f"?q=conscription&sort={sort}")) == [article.pk for article in expected]
+    assert sum("+ 0)" in query["sql"] for query in queries.captured_queries) == 1
+    monkeypatch.setattr("articles.filters.FEW_RESULTS", 5)
+    with CaptureQueriesContext(connection) as queries:
+        assert hit_ids(get(client, f"?q=conscription&sort={sort}&aliases=0")) == [article.pk for article in expected]
+    assert not any("+ 0)" in query["sql"] for query in queries.captured_queries)
+
+
 def test_relevance_is_the_default_with_words_and_newest_without(client):
     best = dated(datetime.date(2021, 1, 1), title="Conscription", body="Conscription offices.")
     newer = dated(datetime.date(2023, 1, 1), title="Other", body="Once: conscription.")

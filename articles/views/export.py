@@ -97,8 +97,8 @@ def search_csv(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         messages = [f"{name}: {message}" for name, errors in filterset.form.errors.items() for message in errors]
         return HttpResponse("\n".join(messages) + "\n", status=400, content_type="text/plain; charset=utf-8")
-    articles = filterset.qs
-    found = articles.count()
+    found = filterset.qs.count()
+    articles = filterset.results(found)
     response = StreamingHttpResponse(
         csv_lines(request, articles[:CSV_EXPORT_MAX_ROWS]), content_type="text/csv; charset=utf-8"
     )

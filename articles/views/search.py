@@ -88,8 +88,10 @@ class SearchView(FilterView):
         if not (filters_valid and page_valid):
             self.object_list = self.filterset.queryset.none()
             return self.render_to_response(self.get_invalid_context_data(page_form), status=400)
-        self.object_list = self.filterset.qs
         started = time.monotonic()
+        # Counted first: the paginator takes the count from them, and the sort suits it (``results``).
+        self.result_counts: ResultCounts = self.filterset.counts()
+        self.object_list = self.filterset.results(self.result_counts.total)
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         if self.logs_searches:
             self.search_log(context, duration_ms=round((time.monotonic() - started) * 1000))
@@ -115,8 +117,6 @@ class SearchView(FilterView):
         )
 
     def get_context_data(self, **kwargs):
-        # Counted before paginating: the paginator takes the count from the same statement.
-        self.result_counts: ResultCounts = self.filterset.counts()
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         articles = page.object_list = list(page.object_list)
