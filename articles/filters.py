@@ -42,7 +42,16 @@ from django.http import QueryDict
 
 from articles.caching import cached_value
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
-from articles.search import FEW_RESULTS, RANK_WINDOW, SORT_CHOICES, SORT_NEWEST, SORT_RELEVANCE, ArticleSearch
+from articles.search import (
+    FEW_RESULTS,
+    PAST_WINDOW,
+    SORT_CHOICES,
+    SORT_NEWEST,
+    SORT_RELEVANCE,
+    WINDOW,
+    ArticleSearch,
+    WindowFirst,
+)
 from articles.timeline import MonthCountRow
 
 QUERY_MAX_LENGTH = 500  # far above any real query; keeps absurd input away from the parser
@@ -329,17 +338,35 @@ class ArticleFilterSet(django_filters.FilterSet):
         their number when counted already (``counts``); otherwise a count that stops past
         ``FEW_RESULTS`` tells, for a date sort.
         """
+        results = self.qs  # prepares the search, too
         if not self.query:
-            return self.qs
+            return results
         if self.order == SORT_RELEVANCE:
-            search = self.article_search
-            if total is None or total > RANK_WINDOW or not search.windowed or search.fallback:
-                return self.qs
-            search.windowed = False
-            return self.filter_queryset(self.searched)
+            if total is not None and self.article_search.count_known(total):
+                return self.filter_queryset(self.searched)
+            return results
         if total is None:
-            total = self.qs.order_by()[: FEW_RESULTS + 1].count()
-        return self.qs.sorted_by(self.order, few=True) if total <= FEW_RESULTS else self.qs
+            total = results.order_by()[: FEW_RESULTS + 1].count()
+        return results.sorted_by(self.order, few=True) if total <= FEW_RESULTS else results
+
+    def pages(self, total: int) -> "QuerySet | WindowFirst":
+        """``results(total)``, to be sliced a page at a time (the paginator's object list).
+
+        A relevance-sorted search whose ranking window is full reads a page from the window or
+        from the rest, never from every result at once (``WindowFirst``).
+        """
+        results = self.results(total)
+        search = self.article_search
+        if not (self.query and self.order == SORT_RELEVANCE and search.splits_at_window(total)):
+            return results
+        try:
+            search.part = WINDOW
+            window = self.filter_queryset(self.searched)
+            search.part = PAST_WINDOW
+            newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
+        finally:
+            search.part = None
+        return WindowFirst(window, newest, total=total)
 
     def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
         """Every filter but ``q`` and those in ``skip``, then the search words, then the sort.

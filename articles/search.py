@@ -69,6 +69,7 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -181,6 +182,12 @@ SORT_CHOICES = [(SORT_RELEVANCE, "relevance"), (SORT_NEWEST, "newest first"), (S
 # of them turns up (ArticleQuerySet.sorted_by). On 1,000,000 articles, sorting the 8,000 of two
 # words took 20 ms; a word in most articles fills a page after a few dozen.
 FEW_RESULTS = 10_000
+
+# The ranking window of a search with at most this many results is found by sorting them by date;
+# with more, by walking the date index newest first, testing each article (unpacking its vector)
+# until RANK_WINDOW of them match: RANK_WINDOW * archive / results tests, fewer than the results
+# to sort only when the results are a large share of the archive. CALIBRATE
+WINDOW_SORTED_UP_TO = 100_000
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
 # Scoring reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
@@ -342,6 +349,12 @@ class ArticleSearch:
         #: results are sorted by date (the rank is only shown, so only the page's hits are scored)
         #: or known to be fewer (every one is scored, without finding the window first).
         self.windowed = windowed
+        #: Whether the window is found by sorting the matches by date rather than by walking the
+        #: date index (see ``count_known``).
+        self.window_sorted = False
+        #: None: ``apply`` gives every result. WINDOW or PAST_WINDOW: only the window's (scored) or
+        #: every result newest first, unscored (``WindowFirst`` pages through the two).
+        self.part: str | None = None
         self.parsed: ParsedQuery = parse_query(self.text)
         #: Set by ``fallback_decide`` (or the first ``apply``): how the search fell back to partial
         #: matches, or None (every word matched).
@@ -728,6 +741,32 @@ class ArticleSearch:
             self._fallback_decided = True
         return self.fallback
 
+    def count_known(self, total: int) -> bool:
+        """Tell the search how many results it has; True when it is then to be applied again.
+
+        With every word matched and no more results than RANK_WINDOW, the window would hold them
+        all: every one is scored, without looking for the window first. With up to
+        WINDOW_SORTED_UP_TO, the window is found by sorting the results by date.
+        """
+        if not self.windowed or self.fallback is not None:
+            return False
+        if total <= RANK_WINDOW:
+            self.windowed = False
+            return True
+        if total <= WINDOW_SORTED_UP_TO and not self.window_sorted:
+            self.window_sorted = True
+            return True
+        return False
+
+    def splits_at_window(self, total: int) -> bool:
+        """Whether ``total`` results, best first, are the window's, best first, then the others by date.
+
+        So they are when the window is full (more results than RANK_WINDOW: the others score 0)
+        and no hit is found through a person's alias (those come after every other hit, in their
+        own window order). ``WindowFirst`` then reads a page from one of the two parts.
+        """
+        return self.windowed and self.fallback is None and total > RANK_WINDOW and not self.people_by_term
+
     def apply(self, queryset):
         """``queryset`` narrowed to the matches, best first.
 
@@ -749,16 +788,28 @@ class ArticleSearch:
         newest = (F("published_on").desc(nulls_last=True), "-pk")
         score = self.rank_expression()
         if self.fallback is None:
+            not_partial = Value(False, output_field=BooleanField())
             if self.windowed:
-                window = full.order_by(*newest).values("pk")[:RANK_WINDOW]
+                window = full.sorted_by(SORT_NEWEST, few=self.window_sorted).values("pk")[:RANK_WINDOW]
+                if self.part == WINDOW:
+                    # The window's articles by id: they match already, so their vectors are read
+                    # only to be scored, not to be tested again.
+                    return (
+                        queryset.filter(_InArray(F("pk"), Subquery(window)))
+                        .annotate(rank=score, alias_match=self._alias_match(), partial_match=not_partial)
+                        .order_by(*RELEVANCE_ORDER)
+                    )
+                if self.part == PAST_WINDOW:
+                    unscored = Value(0.0, output_field=FloatField())
+                    return full.annotate(rank=unscored, alias_match=self._alias_match(), partial_match=not_partial)
                 rank = Case(When(pk__in=window, then=score), default=Value(0.0), output_field=FloatField())
             else:
                 # Sorted by date, PostgreSQL scores the page's hits alone, after the sort and the
                 # limit; sorted by relevance, it scores every match (fewer than the window).
                 rank = score
-            return full.annotate(
-                rank=rank, alias_match=self._alias_match(), partial_match=Value(False, output_field=BooleanField())
-            ).order_by(*RELEVANCE_ORDER)
+            return full.annotate(rank=rank, alias_match=self._alias_match(), partial_match=not_partial).order_by(
+                *RELEVANCE_ORDER
+            )
         level = self.fallback.level
         matches = wanted.filter(self._at_least(level), self._excluding())
         # Fewer than PARTIAL_THRESHOLD articles have more of the words than ``level`` (that is why
@@ -849,6 +900,38 @@ class ArticleSearch:
 
         people, tags = nearest(Person), nearest(Tag)
         return Suggestions(correction=correction, people=people, tags=tags)
+
+
+WINDOW = "window"
+PAST_WINDOW = "past window"
+
+
+class WindowFirst:
+    """A relevance-sorted search's results when the window is full (``splits_at_window``), as the
+    paginator slices them: the window's, best first, then the others, newest first.
+
+    That is the order of the search's one queryset, where the others score 0; but that one reads
+    and sorts every result to find a page (half a million for a common word on 1,000,000
+    articles), while a page of the window reads the window only, and a page past it reads the
+    results newest first from the window's size on (the window is their newest RANK_WINDOW).
+    """
+
+    def __init__(self, window: QuerySet, newest: QuerySet, *, total: int):
+        self.window, self.newest, self.total = window, newest, total
+        self.size = RANK_WINDOW
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: slice) -> list:
+        start, stop = key.start or 0, self.total if key.stop is None else key.stop
+        hits = list(self.window[start : min(stop, self.size)]) if start < self.size else []
+        if stop > self.size:
+            hits += list(self.newest[max(start, self.size) : stop])
+        return hits
 
 
 class _VectorSQL(Func):

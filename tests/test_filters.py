@@ -8,6 +8,7 @@ from django.http import QueryDict
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
+from articles.search import WindowFirst
 from articles.services import vocabulary_refresh
 from articles.timeline import timeline_for, timeline_from_counts
 from tests.factories import (
@@ -265,10 +266,48 @@ def test_fewer_results_than_the_ranking_window_are_all_scored_in_the_same_order(
     assert [article.rank for article in every_one_scored] == [article.rank for article in windowed]
     assert len({article.rank for article in windowed}) > 1
 
-    monkeypatch.setattr("articles.filters.RANK_WINDOW", 4)
+
+def test_a_ranking_window_found_by_sorting_is_the_one_found_by_walking_the_date_index(monkeypatch):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    walked = valid({"q": "conscription"})
+    walked_page = list(walked.qs)
+    assert walked.article_search.windowed and not walked.article_search.window_sorted
     filterset = valid({"q": "conscription"})
-    filterset.results(5)
-    assert filterset.article_search.windowed
+    sorted_page = list(filterset.results(filterset.counts().total))
+    assert filterset.article_search.windowed and filterset.article_search.window_sorted
+    assert sorted_page == walked_page
+    assert [article.rank for article in sorted_page] == [article.rank for article in walked_page]
+    assert sum(article.rank > 0 for article in sorted_page) == 3  # the three newest
+
+    monkeypatch.setattr("articles.search.WINDOW_SORTED_UP_TO", 4)
+    filterset = valid({"q": "conscription"})
+    assert list(filterset.results(5)) == walked_page
+    assert not filterset.article_search.window_sorted
+
+
+def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_querysets_order(monkeypatch):
+    articles = mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst)
+    for start, stop in [(0, 5), (0, 2), (2, 4), (3, 5), (4, 5), (1, 20)]:
+        page = pages[start:stop]
+        assert page == one_queryset[start:stop]
+        assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
+    assert [hit.rank > 0 for hit in pages[0:5]] == [True, True, True, False, False]
+    assert len(one_queryset) == len(articles)
+
+
+def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):
+    mixed_dates_matching("conscription")
+    PersonFactory(name="Conscription Smith")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    filterset = valid({"q": "conscription"})
+    assert not isinstance(filterset.pages(5), WindowFirst)
+    assert filterset.article_search.people
 
 
 # --- Invalid values are errors, never ignored ----------------------------------------------------

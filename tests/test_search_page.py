@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from articles.filters import ArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating, Person, SearchLog
 from articles.services import vocabulary_refresh
 from articles.timeline import timeline_for
@@ -212,6 +214,19 @@ def test_few_results_sorted_by_date_are_found_then_sorted(client, sort, monkeypa
     with CaptureQueriesContext(connection) as queries:
         assert hit_ids(get(client, f"?q=conscription&sort={sort}&aliases=0")) == [article.pk for article in expected]
     assert not any("+ 0)" in query["sql"] for query in queries.captured_queries)
+
+
+def test_pages_of_a_full_ranking_window_are_those_of_the_one_queryset(client, monkeypatch):
+    """The window's hits best first, then the others newest first, across the window's edge (``WindowFirst``)."""
+    for n in range(26):
+        dated(datetime.date(2000 + n % 7, 1 + n % 12, 1), body=f"Conscription office {n}. " + "conscription " * (n % 5))
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 12)
+    filterset = ArticleFilterSet(QueryDict("q=conscription"))
+    assert filterset.is_valid()
+    one_queryset = [article.pk for article in filterset.qs]
+    assert hit_ids(get(client, "?q=conscription")) == one_queryset[:20]
+    assert hit_ids(get(client, "?q=conscription&page=2")) == one_queryset[20:]
+    assert hit_ids(get(client, "?q=conscription&aliases=0")) == one_queryset[:20]
 
 
 def test_relevance_is_the_default_with_words_and_newest_without(client):

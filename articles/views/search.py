@@ -89,9 +89,9 @@ class SearchView(FilterView):
             self.object_list = self.filterset.queryset.none()
             return self.render_to_response(self.get_invalid_context_data(page_form), status=400)
         started = time.monotonic()
-        # Counted first: the paginator takes the count from them, and the sort suits it (``results``).
+        # Counted first: the paginator takes the count from them, and the search suits it (``pages``).
         self.result_counts: ResultCounts = self.filterset.counts()
-        self.object_list = self.filterset.results(self.result_counts.total)
+        self.object_list = self.filterset.pages(self.result_counts.total)
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         if self.logs_searches:
             self.search_log(context, duration_ms=round((time.monotonic() - started) * 1000))
