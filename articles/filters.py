@@ -332,11 +332,11 @@ class ArticleFilterSet(django_filters.FilterSet):
     def results(self, total: int | None = None) -> QuerySet:
         """``qs``, in the same order, found the way that suits how many results there are.
 
-        Sorted by relevance, at most ``RANK_WINDOW`` results are all scored, without finding the
-        window of the newest first (see ``ArticleSearch.windowed``). Sorted by date, at most
-        ``FEW_RESULTS`` are found and then sorted (``ArticleQuerySet.sorted_by``). ``total``:
-        their number when counted already (``counts``); otherwise a count that stops past
-        ``FEW_RESULTS`` tells, for a date sort.
+        Sorted by relevance, the search is told the number (``ArticleSearch.count_known``): all
+        of at most RANK_WINDOW results are scored, without finding the window first, and a larger
+        window is found whichever way reads less. Sorted by date, at most ``FEW_RESULTS`` are found
+        and then sorted (``ArticleQuerySet.sorted_by``). ``total``: their number when counted
+        already (``counts``); otherwise, for a date sort, a count that stops past ``FEW_RESULTS``.
         """
         results = self.qs  # prepares the search, too
         if not self.query:
