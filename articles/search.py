@@ -927,9 +927,6 @@ class WindowFirst:
         self.window, self.newest, self.total = window, newest, total
         self.size = RANK_WINDOW
 
-    def count(self) -> int:
-        return self.total
-
     def __len__(self) -> int:
         return self.total
 
