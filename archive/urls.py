@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -6,7 +7,7 @@ from articles.sitemaps import SITEMAPS
 from articles.views import discovery
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("robots.txt", discovery.robots_txt, name="robots_txt"),
     path("opensearch.xml", discovery.opensearch_xml, name="opensearch"),
     # An index of sections, each paginated by Django at 50,000 URLs (articles.sitemaps).

@@ -6,6 +6,7 @@ import, the admin nor a raw SQL session can break them.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -1085,3 +1086,38 @@ class FieldChange(models.Model):
             old=old,
             new=new,
         )
+
+
+# --- Who failed to sign in: the admin's throttle ----------------------------------------------------
+
+
+class SignInFailureQuerySet(models.QuerySet):
+    def within(self, seconds: int) -> "SignInFailureQuerySet":
+        return self.filter(failed_at__gt=timezone.now() - timedelta(seconds=seconds))
+
+    def older_than(self, seconds: int) -> "SignInFailureQuerySet":
+        return self.filter(failed_at__lte=timezone.now() - timedelta(seconds=seconds))
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in to the admin: the user name tried and the address it came from.
+
+    Kept in the database rather than the cache so every server process, on every machine, counts
+    the same failures, and no flood of cached pages can evict them. Rows older than the lockout
+    are deleted as new failures come in.
+    """
+
+    username = models.CharField(max_length=150, help_text="As typed, lowercased.")
+    address = models.GenericIPAddressField(help_text="The client's IP address.")
+    failed_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    objects = SignInFailureQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "failed_at"], name="sign_in_failure_address"),
+            models.Index(fields=["username", "failed_at"], name="sign_in_failure_username"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address}"

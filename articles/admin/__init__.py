@@ -15,6 +15,7 @@ from articles.admin.entities import PersonAdmin, SourceAdmin, TagAdmin
 from articles.admin.history import RevisionAdmin
 from articles.admin.merging import merge_action
 from articles.admin.search_log import SearchLogAdmin
+from articles.admin.sign_ins import SignInFailureAdmin
 
 __all__ = [
     "ArchiveAdmin",
@@ -27,6 +28,7 @@ __all__ = [
     "ReadOnlyInline",
     "RevisionAdmin",
     "SearchLogAdmin",
+    "SignInFailureAdmin",
     "SourceAdmin",
     "TagAdmin",
     "merge_action",

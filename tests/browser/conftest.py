@@ -54,11 +54,25 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def csp_refusals() -> list[str]:
+    """What the browser refused to load or run under the site's Content-Security-Policy."""
+    return []
+
+
+@pytest.fixture
+def page(browser, csp_refusals):
+    """A new page; the test fails if the browser refused anything under the site's CSP."""
     context = browser.new_context()
     page = context.new_page()
+
+    def note_refusal(message):
+        if "Content Security Policy" in message.text:
+            csp_refusals.append(message.text)
+
+    page.on("console", note_refusal)
     yield page
     context.close()
+    assert not csp_refusals, f"the Content-Security-Policy blocked: {csp_refusals}"
 
 
 @pytest.fixture
