@@ -13,7 +13,7 @@ BENCH_OPTIONS ?=
 # Its HTTP figures come from Debian's wrk load generator.
 export WRK_PATH ?= /usr/bin/wrk
 
-.PHONY: install run test lint format lock seed clean-db bench
+.PHONY: install run test lint format lock seed clean-db bench load
 
 install: $(VENV)/.installed .env
 
@@ -52,6 +52,13 @@ $(CHROMIUM_PATH):
 # Search, pages, HTTP, import and ranking at each corpus size: bench/results/<size>.json and README.md.
 bench: install $(WRK_PATH)
 	$(BIN)/python bench/search.py --sizes $(BENCH_SIZES) $(BENCH_OPTIONS)
+
+# make run's server under wrk: 50 connections, 30 s of searches and article pages; exits 1 on any error.
+# More options in LOAD_OPTIONS, e.g. LOAD_OPTIONS="--database bench_10000" (bench/load.py --help).
+load: install $(WRK_PATH)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_seed_archive
+	$(BIN)/python bench/load.py --workers $(WORKERS) $(LOAD_OPTIONS)
 
 $(WRK_PATH):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

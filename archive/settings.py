@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "archive.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "archive.middleware.DatabaseUnavailableMiddleware",  # 503 + Retry-After while the database is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +126,25 @@ DATABASES = {"default": database_settings(DATABASE_URL)}
 # Lets two test runs share one server without dropping each other's test database.
 if test_database_name := env("DJANGO_TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": test_database_name}
+
+# Read replicas: streaming standbys of DATABASE_URL, comma-separated. Public pages, search and the
+# API read from one of them per request; writes, the admin and commands use the primary
+# (archive.routers). A replica that does not answer within its connect timeout (the URL's
+# connect_timeout, else the one below) is left out for DATABASE_REPLICA_RETRY_SECONDS.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
+DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS = 2  # libpq's shortest: it takes 1 as 2
+DATABASE_REPLICA_RETRY_SECONDS = int(env("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+for number, replica_url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    replica = database_settings(replica_url)
+    replica["OPTIONS"].setdefault("connect_timeout", DATABASE_REPLICA_CONNECT_TIMEOUT_SECONDS)
+    # Tests use the primary's test database alone: a standby can create none, and holds the same rows.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+DATABASE_ROUTERS = ["archive.routers.ReplicaRouter"]
+# What a 503 answered while the database cannot be reached tells clients to wait (archive.middleware).
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = int(env("DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", "30"))
+# Innermost, to cover the view and its template; it removes itself when there are no replicas.
+MIDDLEWARE.append("archive.routers.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -24,11 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
+
+from articles.search import read_connection
 
 PUBLIC_VERSION_SQL = "SELECT database, number, changed_by FROM articles_publicversion"
 
@@ -39,9 +40,10 @@ def public_version() -> str | None:
     The database's random id keeps apart databases sharing a cache. The writer's transaction id
     tells apart two states reached by the same number of changes, as when a transaction is rolled
     back and another makes as many (tests do, inside their transactions). None if the row is
-    missing: then nothing is cached.
+    missing: then nothing is cached. Read where the request reads the archive (its replica, if it
+    has one), so that the key and what is cached under it come from the same server.
     """
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(PUBLIC_VERSION_SQL)
         row = cursor.fetchone()
     return "{}.{}.{}".format(*row) if row else None

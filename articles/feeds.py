@@ -12,6 +12,7 @@ feed, and an invalid one answers 400 here too (as plain text: feed readers show 
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
@@ -28,6 +29,17 @@ from articles.search import SORT_CHOICES, SORT_NEWEST
 from articles.views.base import entity_or_merged
 
 FEED_LENGTH = 50
+
+# What XML 1.0 cannot hold (https://www.w3.org/TR/xml/#charsets): the C0 controls but tab, line
+# feed and carriage return, lone surrogates, and U+FFFE/U+FFFF. Texts may carry them (imports keep
+# whatever a scrape had), and Django's XML writer refuses them with an exception, which would make
+# the whole feed a 500; they are dropped from every text a feed writes.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold."""
+    return XML_INVALID.sub("", text)
 
 
 # --- Titles: shared with the pages' <link rel="alternate"> (articles.templatetags.archive_tags) ---
@@ -118,10 +130,10 @@ class ArticleFeed(Feed):
         raise NotImplementedError
 
     def title(self, subject: FeedSubject) -> str:
-        return subject.title
+        return xml_text(subject.title)
 
     def subtitle(self, subject: FeedSubject) -> str:
-        return subject.subtitle
+        return xml_text(subject.subtitle)
 
     def link(self, subject: FeedSubject) -> str:
         return subject.page_url
@@ -138,7 +150,7 @@ class ArticleFeed(Feed):
 
     def item_title(self, article: Article) -> str:
         # Atom titles are text: Django's default escapes them once more, for RSS.
-        return article.title
+        return xml_text(article.title)
 
     def item_description(self, article: Article) -> None:
         return None  # the plain-text summary is written by ArchiveAtomFeed (item_extra_kwargs)
@@ -150,14 +162,18 @@ class ArticleFeed(Feed):
         return article.updated_at
 
     def item_categories(self, article: Article) -> list[str]:
-        return [tag.name for tag in article.tags.all()]
+        return [xml_text(tag.name) for tag in article.tags.all()]
 
     def item_extra_kwargs(self, article: Article) -> dict:
         authors = [person.name for person in article.authors.all()]
         # An unsigned article is by its publication, as a byline "By Reuters" would say.
         if not authors and article.source is not None:
             authors = [article.source.name]
-        return {"author_names": authors, "summary": entry_summary(article), "language": article.language}
+        return {
+            "author_names": [xml_text(name) for name in authors],
+            "summary": xml_text(entry_summary(article)),
+            "language": article.language,
+        }
 
 
 def with_query(path: str, query: str) -> str:
@@ -217,7 +233,7 @@ class EntityFeed(ArticleFeed):
 
     Like the pages (``CanonicalSlugMixin``), the id is what counts: another slug, or the id of a
     person or tag merged into another, answers 301 to the canonical feed URL, keeping the query
-    string; an unknown id is a 404.
+    string; an unknown id, or that of an entity readers may not see (``public()``), is a 404.
     """
 
     model: type[Model]
@@ -227,7 +243,7 @@ class EntityFeed(ArticleFeed):
     merged_model: type[Model] | None = None
 
     def __call__(self, request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-        entity = entity_or_merged(self.model, pk, self.merged_model)
+        entity = entity_or_merged(self.model.objects.public(), pk, self.merged_model)
         if (pk, slug) != (entity.pk, entity.slug):
             canonical = reverse(self.url_name, kwargs={"pk": entity.pk, "slug": entity.slug})
             return redirect(with_query(canonical, request.META.get("QUERY_STRING", "")), permanent=True)

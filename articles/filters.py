@@ -51,6 +51,7 @@ from articles.search import (
     WINDOW,
     ArticleSearch,
     WindowFirst,
+    read_connection,
 )
 from articles.timeline import MonthCountRow
 
@@ -88,7 +89,7 @@ class ResultCounts:
 
 
 def _fetch_all(statement: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 
@@ -209,21 +210,21 @@ class ArticleFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": "Use aliases=1 (the default) or aliases=0."},
     )
     source = django_filters.ModelMultipleChoiceFilter(
-        queryset=Source.objects.all(),
+        queryset=Source.objects.public(),
         to_field_name="slug",
         method="filter_source",
         label="Source",
         error_messages=slug_choice_error("source"),
     )
     person = django_filters.ModelMultipleChoiceFilter(
-        queryset=Person.objects.all(),
+        queryset=Person.objects.public(),
         to_field_name="slug",
         method="filter_person",
         label="Person",
         error_messages=slug_choice_error("person"),
     )
     tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(),
+        queryset=Tag.objects.public(),
         to_field_name="slug",
         method="filter_tag",
         label="Tag",
@@ -592,6 +593,9 @@ class EditorArticleFilterSet(ArticleFilterSet):
         if queryset is None:
             queryset = Article.objects.all()
         super().__init__(data, queryset, request=request, prefix=prefix)
+        # Any source, person or tag, not only those readers may see: drafts name some of their own.
+        for name, model in (("source", Source), ("person", Person), ("tag", Tag)):
+            self.filters[name].queryset = model.objects.all()
 
     def filter_status(self, queryset: QuerySet, name: str, statuses: list[str]) -> QuerySet:
         return queryset.filter(status__in=statuses)

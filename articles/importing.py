@@ -15,10 +15,12 @@ than as a database error for the whole batch later.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import queue
 import re
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +45,14 @@ MAX_TXT_FILE_BYTES = 10 * MEGABYTE
 SKIP_CHUNK_BYTES = MEGABYTE
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# Byte-order marks of the encodings a file saved as "Unicode" may be in, UTF-32 first (its
+# little-endian mark starts with UTF-16's). A file starting with one is reported once, by name.
+OTHER_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 DEFAULT_LANGUAGE = Article._meta.get_field("language").default
 
 TITLE_MAX_LENGTH = Article._meta.get_field("title").max_length
@@ -228,6 +238,9 @@ def _read_txt(path: str) -> Iterator[ArticleInput | ImportFailure]:
     if len(data) > MAX_TXT_FILE_BYTES:
         yield ImportFailure(path, None, f"file larger than {MAX_TXT_FILE_BYTES // MEGABYTE} MB")
         return
+    if encoding := _other_unicode_encoding(data):
+        yield ImportFailure(path, None, f"encoded as {encoding}, not UTF-8: save it as UTF-8")
+        return
     try:
         text = _decode(data.removeprefix(UTF8_BOM))
     except InvalidArticle as error:
@@ -261,6 +274,10 @@ def _read_jsonl(path: str) -> Iterator[ArticleInput | ImportFailure]:
                 yield ImportFailure(path, line_number, f"line longer than {MAX_LINE_BYTES // MEGABYTE} MB")
                 continue
             if line_number == 1:
+                if encoding := _other_unicode_encoding(raw):
+                    # Every line would fail alike (and where its line breaks are is not even known).
+                    yield ImportFailure(path, None, f"encoded as {encoding}, not UTF-8: save it as UTF-8")
+                    return
                 raw = raw.removeprefix(UTF8_BOM)
             if not raw.strip():
                 continue
@@ -271,6 +288,11 @@ def _read_jsonl(path: str) -> Iterator[ArticleInput | ImportFailure]:
                 yield ImportFailure(path, line_number, str(error))
     if not found_any:
         yield ImportFailure(path, None, "empty file")
+
+
+def _other_unicode_encoding(start: bytes) -> str | None:
+    """The encoding whose byte-order mark ``start`` (a file's first bytes) begins with, if not UTF-8's."""
+    return next((name for bom, name in OTHER_UNICODE_BOMS if start.startswith(bom)), None)
 
 
 def _skip_rest_of_line(file, start: bytes) -> None:
@@ -287,10 +309,16 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_json_object(raw: bytes) -> dict:
+    # Without its line break, so that an object cut short is reported at its end, not at column 1 of a next line.
+    text = _decode(raw).rstrip("\r\n")
     try:
-        record = json.loads(_decode(raw))
+        record = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidArticle(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except ValueError:  # json reads integers with int(), which refuses this many digits
+        raise InvalidArticle(f"not valid JSON (a number of more than {sys.get_int_max_str_digits()} digits)") from None
+    except RecursionError:  # arrays or objects nested thousands deep: json's parser recurses
+        raise InvalidArticle("not valid JSON (nested too deeply)") from None
     if not isinstance(record, dict):
         raise InvalidArticle(f"expected a JSON object, got {_json_type(record)}")
     return record

@@ -138,6 +138,19 @@ class SubqueryCount(models.Subquery):
 
 
 class SourceQuerySet(models.QuerySet):
+    def public(self) -> "SourceQuerySet":
+        """Sources readers may see: all but those only unpublished work names.
+
+        A source that only drafts, retracted articles or claims no published article reports
+        name comes from them (imports create the sources, people and tags their texts name), and
+        its name would tell readers what they say. One that nothing names yet, an editor's own
+        entry, is shown.
+        """
+        articles = Article.objects.filter(source=OuterRef("pk"))
+        claims = Claim.objects.filter(claimant_source=OuterRef("pk"))
+        named_in_public = Exists(articles.filter(status=ArticleStatus.PUBLISHED)) | Exists(claims.reported())
+        return self.filter(named_in_public | ~(Exists(articles) | Exists(claims)))
+
     def with_article_counts(self) -> "SourceQuerySet":
         """Annotate ``article_count`` (its published articles) and ``claim_count`` (its claims readers can see)."""
         articles = Article.objects.published().filter(source=OuterRef("pk"))
@@ -149,6 +162,18 @@ class SourceQuerySet(models.QuerySet):
 
 
 class PersonQuerySet(models.QuerySet):
+    def public(self) -> "PersonQuerySet":
+        """People readers may see: all but those only unpublished work names (see ``SourceQuerySet.public``).
+
+        Named in public: in a published article, mentioned or as author (``PersonCoverage``
+        counts them), or the claimant of a claim one reports.
+        """
+        mentions = Article.people.through.objects.filter(person=OuterRef("pk"))
+        authorships = Article.authors.through.objects.filter(person=OuterRef("pk"))
+        claims = Claim.objects.filter(claimant_person=OuterRef("pk"))
+        named_in_public = Q(coverage__articles__gt=0) | Exists(claims.reported())
+        return self.filter(named_in_public | ~(Exists(mentions) | Exists(authorships) | Exists(claims)))
+
     def with_article_counts(self) -> "PersonQuerySet":
         """Annotate ``article_count`` (published articles mentioning them or by them, each counted once)
         and ``claim_count`` (their claims readers can see).
@@ -170,6 +195,11 @@ class PersonQuerySet(models.QuerySet):
 
 
 class TagQuerySet(models.QuerySet):
+    def public(self) -> "TagQuerySet":
+        """Tags readers may see: all but those only unpublished articles carry (see ``SourceQuerySet.public``)."""
+        tagged = Article.tags.through.objects.filter(tag=OuterRef("pk"))
+        return self.filter(Q(coverage__articles__gt=0) | ~Exists(tagged))
+
     def with_article_counts(self) -> "TagQuerySet":
         """Annotate ``article_count``: the published articles with this tag (kept by the database, ``TagCoverage``)."""
         return self.annotate(article_count=Coalesce(F("coverage__articles"), 0))

@@ -35,6 +35,11 @@ class Term:
     prefix: bool = False
 
     @property
+    def key(self) -> tuple:
+        """What the search reads of the term: its words whatever their case, and whether it is a prefix."""
+        return tuple(word.lower() for word in self.words), self.prefix
+
+    @property
     def text(self) -> str:
         joined = " ".join(self.words)
         if self.prefix:
@@ -97,7 +102,29 @@ def parse_query(text: str) -> ParsedQuery:
             join_with_previous = False
         else:
             groups.append([term])
-    return ParsedQuery(groups=tuple(tuple(group) for group in groups), excluded=tuple(excluded))
+    return ParsedQuery(groups=_distinct_groups(groups), excluded=_distinct(excluded))
+
+
+def _distinct(terms: list[Term]) -> tuple[Term, ...]:
+    """``terms`` without repeats (``Term.key``), each as first typed."""
+    first: dict[tuple, Term] = {}
+    for term in terms:
+        first.setdefault(term.key, term)
+    return tuple(first.values())
+
+
+def _distinct_groups(groups: list[list[Term]]) -> tuple[tuple[Term, ...], ...]:
+    """``groups`` without repeated terms or repeated groups, in their order.
+
+    A word wanted twice is wanted once: repeated, it would count twice towards "most of the
+    words" and in the ranking, and every copy costs the search as much as a new word (a search
+    box can be sent the same name a hundred times).
+    """
+    distinct: dict[frozenset, tuple[Term, ...]] = {}
+    for group in groups:
+        terms = _distinct(group)
+        distinct.setdefault(frozenset(term.key for term in terms), terms)
+    return tuple(distinct.values())
 
 
 # British and American spellings, as pairs of endings (and a few whole words) that swap.

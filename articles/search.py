@@ -52,13 +52,15 @@ from __future__ import annotations
 
 import functools
 import math
+import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
 
+from django.apps import apps
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -75,8 +77,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -226,6 +229,8 @@ PREFIX_EXPANSION_LIMIT = 40
 
 HIGHLIGHT_START = "<mark>"
 HIGHLIGHT_STOP = "</mark>"
+# Random bytes in the markers ts_headline puts around matches (``headline_markers``).
+HEADLINE_MARKER_BYTES = 12
 HEADLINE_OPTIONS = {"max_fragments": 2, "max_words": 35, "min_words": 15, "fragment_delimiter": " … "}
 
 # Trigram similarity below which a vocabulary word is no correction, and how many people/tags to offer.
@@ -236,6 +241,16 @@ SUGGESTION_LIMIT = 5
 SUGGESTION_WORDS = 5
 # Shorter queries resemble too many names to suggest any.
 MIN_SUGGESTION_TEXT = 3
+
+
+def read_connection():
+    """The connection the archive is read through: the one Django's database router picks for articles.
+
+    In a public request that is the request's replica (``archive.routers``), otherwise the primary.
+    Raw SQL reads come here, not to ``django.db.connection`` (always the primary), so that they read
+    the same server, and the same state, as the ORM's queries of the request.
+    """
+    return connections[router.db_for_read(apps.get_model("articles", "Article"))]
 
 
 def _lexeme(word: str) -> str:
@@ -255,7 +270,8 @@ def prefer_index_scans(view):
     stored (TOASTed) vector to test it, because it does not count that unpacking; the GIN
     bitmap answers without opening a single vector. Measured on 30,000 articles: a count of
     a word in 89% of them took 282 ms that way and 13 ms through the index. ``SET LOCAL``
-    keeps the settings to this request's transaction.
+    keeps the settings to this request's transaction, on the server the request reads from (its
+    replica, if it has one: the writes it makes, such as the search log, go to the primary).
 
     The bitmaps of those matches get SEARCH_WORK_MEM: in PostgreSQL's default 4 MB, the bitmap
     of a word in half of 1,000,000 articles is lossy (whole pages, not rows), and every article
@@ -265,8 +281,9 @@ def prefer_index_scans(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        reads = read_connection()
+        with transaction.atomic(using=reads.alias):
+            with reads.cursor() as cursor:
                 cursor.execute(f"SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '{SEARCH_WORK_MEM}'")
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -378,7 +395,7 @@ class ArticleSearch:
             return {}
         patterns = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for prefix in prefixes]
         expansions: dict[str, list[str]] = {prefix: [] for prefix in prefixes}
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 """
                 SELECT prefix, expansion.word
@@ -422,10 +439,16 @@ class ArticleSearch:
         if not pairs:
             return {}
         alias_names = ArrayAgg("aliases__name", filter=Q(aliases__isnull=False), default=[])
-        people = Person.objects.annotate(alias_names=alias_names).in_bulk({person_id for _, person_id in pairs})
+        # Only people readers may see: one only drafts name would be offered as "Looking for …?".
+        people = (
+            Person.objects.public().annotate(alias_names=alias_names).in_bulk({person_id for _, person_id in pairs})
+        )
         matched: dict[Term, list] = {}
         for position, person_id in sorted(pairs):
-            matched.setdefault(terms[position], []).append(people[person_id])
+            if person_id in people:
+                matched.setdefault(terms[position], []).append(people[person_id])
+        if not matched:
+            return {}
         in_all = set.intersection(*({person.pk for person in named} for named in matched.values()))
         if in_all:
             matched = {term: [person for person in named if person.pk in in_all] for term, named in matched.items()}
@@ -530,7 +553,7 @@ class ArticleSearch:
         documents = 0
         average_length = 0.0
         if spellings:
-            with connection.cursor() as cursor:
+            with read_connection().cursor() as cursor:
                 cursor.execute(
                     """
                     SELECT typed.spelling, stem.lexeme, coalesce(lexeme_stats.ndoc, 0),
@@ -615,19 +638,23 @@ class ArticleSearch:
     # --- applying it ---
 
     def _at_least(self, level: int) -> Q:
-        """Articles with at least ``level`` of the ranked terms (people's articles count for their names)."""
+        """Articles with at least ``level`` of the ranked terms (people's articles count for their names).
+
+        Without people, one tsquery of the C(n, level) conjunctions, which the GIN index answers.
+        With people a term is a text match or a link: each is tested once and the terms an article
+        has are counted. As conjunctions each test would be repeated in C(n - 1, level - 1) of
+        them: a dozen names made thousands of subqueries, seconds to build on any archive.
+        """
         terms = self.ranked_terms
-        chosen = list(combinations(range(len(terms)), level))
         if not any(term.people for term in terms):
+            chosen = combinations(range(len(terms)), level)
             text = " | ".join("(" + " & ".join(f"({terms[i].operand})" for i in combo) + ")" for combo in chosen)
             return Q(search_vector=self._query(text))
-        condition = Q()
-        for combo in chosen:
-            both = Q()
-            for i in combo:
-                both &= _text_or_linked(self._query(terms[i].operand), terms[i].people)
-            condition |= both
-        return condition
+        found = [
+            Case(When(_text_or_linked(self._query(term.operand), term.people), then=Value(1)), default=Value(0))
+            for term in terms
+        ]
+        return Q(GreaterThanOrEqual(sum(found, start=Value(0)), level))
 
     def _excluding(self) -> Q:
         condition = Q()
@@ -664,7 +691,7 @@ class ArticleSearch:
             term_sql, term_params = sql(wanted.filter(self._at_least_term(number)), 1)
             exists.append(f"EXISTS ({term_sql})")
             params += term_params
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH full_matches AS (SELECT count(*) AS found FROM ({full_sql}) AS hits)
@@ -848,6 +875,7 @@ class ArticleSearch:
             for article in articles:
                 article.headline = ""
             return
+        markers = headline_markers()
         headlines = dict(
             Article.objects.filter(pk__in=ids)
             .annotate(
@@ -855,18 +883,23 @@ class ArticleSearch:
                     "body",
                     self.ranking_query,
                     config=SEARCH_CONFIG,
-                    start_sel=HIGHLIGHT_START,
-                    stop_sel=HIGHLIGHT_STOP,
+                    start_sel=markers[0],
+                    stop_sel=markers[1],
                     **HEADLINE_OPTIONS,
                 )
             )
             .values_list("pk", "headline")
         )
         for article in articles:
-            article.headline = escape_headline(headlines.get(article.pk, ""))
+            article.headline = escape_headline(headlines.get(article.pk, ""), markers)
 
     def suggestions(self) -> Suggestions:
-        """A respelling from the archive's own words, and the nearest people and tags: three queries."""
+        """A respelling from the archive's own words, and the nearest people and tags: three queries.
+
+        Only what readers may see is offered: people and tags that are ``public()``, and words
+        still in a published article or in such a name (the vocabulary is refreshed after imports,
+        not after each retraction, and holds every name: see ``_shown_word_sql``).
+        """
         from django.contrib.postgres.search import TrigramWordSimilarity
 
         from articles.models import Person, Tag
@@ -876,17 +909,25 @@ class ArticleSearch:
             return Suggestions(correction=None)
         wanted = " ".join(words)
         correction = None
-        with connection.cursor() as cursor:
+        shown_sql, shown_params = _shown_word_sql()
+        with read_connection().cursor() as cursor:
+            # The closest words first (OFFSET 0 keeps them in that order), each checked until one is
+            # shown (``_shown_word_sql``): checking them all would probe the archive for every one.
             cursor.execute(
-                """
+                f"""
                 SELECT typed, best.word FROM unnest(%s::text[]) AS typed
                 CROSS JOIN LATERAL (
-                    SELECT word FROM articles_vocabulary
-                    WHERE similarity(word, typed) >= %s
-                    ORDER BY word = typed DESC, similarity(word, typed) DESC, ndoc DESC, word LIMIT 1
+                    SELECT candidate.word FROM (
+                        SELECT word FROM articles_vocabulary
+                        WHERE similarity(word, typed) >= %s
+                        ORDER BY word = typed DESC, similarity(word, typed) DESC, ndoc DESC, word
+                        OFFSET 0
+                    ) AS candidate
+                    WHERE {shown_sql}
+                    LIMIT 1
                 ) AS best
                 """,
-                [words, CORRECTION_MIN_SIMILARITY],
+                [words, CORRECTION_MIN_SIMILARITY, *shown_params],
             )
             replacements = {typed: best for typed, best in cursor.fetchall() if typed != best}
         if replacements:
@@ -900,7 +941,8 @@ class ArticleSearch:
             similarities = [TrigramWordSimilarity(text, "name") for text in candidates]
             similarity = Greatest(*similarities) if len(similarities) > 1 else similarities[0]
             return list(
-                model.objects.annotate(similarity=similarity)
+                model.objects.public()
+                .annotate(similarity=similarity)
                 .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
                 .order_by("-similarity", "name")[:SUGGESTION_LIMIT]
             )
@@ -961,6 +1003,35 @@ class _VectorSQL(Func):
         return sql, list(self.params)
 
 
+def _shown_word_sql() -> tuple[str, list]:
+    """SQL true when the vocabulary word ``candidate.word`` is shown to readers now, and its parameters.
+
+    A word is shown when a published article has it, or the name of a public person (or one of
+    their aliases) or tag does, or when it is a stop word (in every text). The vocabulary alone
+    would not do: it is a materialized view, refreshed after imports and merges, so a word only a
+    now-retracted or unpublished article had stays in it until the next refresh; and it holds
+    the names of every person and tag, those only drafts name too. Each test is an index probe.
+    """
+    from articles.models import Article, Person, PersonAlias, Tag
+
+    query = SearchQuery(RawSQL("candidate.word", [], output_field=TextField()), config=SEARCH_CONFIG)
+    named = {"name_vector": name_search_vector()}
+    tests = [
+        Article.objects.published().filter(search_vector=query),
+        Person.objects.public().alias(**named).filter(name_vector=query),
+        PersonAlias.objects.alias(**named)
+        .filter(name_vector=query)
+        .filter(Exists(Person.objects.public().filter(pk=OuterRef("person_id")))),
+        Tag.objects.public().alias(name_vector=SearchVector("name", config=SEARCH_CONFIG)).filter(name_vector=query),
+    ]
+    sql, params = [f"numnode(plainto_tsquery('{SEARCH_CONFIG}', candidate.word)) = 0"], []
+    for test in tests:
+        test_sql, test_params = test.order_by().values("pk")[:1].query.sql_with_params()
+        sql.append(f"EXISTS ({test_sql})")
+        params += test_params
+    return "(" + " OR ".join(sql) + ")", params
+
+
 class _InArray(Func):
     """``expression = ANY(ARRAY(subquery))``."""
 
@@ -1010,9 +1081,22 @@ def _respell(text: str, replacements: dict[str, str]) -> str:
     return re.sub(r"[^\s\"*()-]+", swap, text)
 
 
-def escape_headline(headline: str) -> SafeString:
-    """Escape a ts_headline result but keep its <mark> tags: bodies are text, never HTML."""
-    escaped = escape(headline)
-    return mark_safe(
-        escaped.replace(escape(HIGHLIGHT_START), HIGHLIGHT_START).replace(escape(HIGHLIGHT_STOP), HIGHLIGHT_STOP)
-    )
+def headline_markers() -> tuple[str, str]:
+    """What ts_headline is to put before and after each match: letters and digits no text can hold.
+
+    A new random token each time, so no article can contain the markers (not even one quoting
+    this code), and HTML escaping leaves them as they are.
+    """
+    token = secrets.token_hex(HEADLINE_MARKER_BYTES)
+    return f"hl{token}start", f"hl{token}stop"
+
+
+def escape_headline(headline: str, markers: tuple[str, str]) -> SafeString:
+    """A ts_headline result as HTML: the text escaped, then its ``markers`` made <mark> tags.
+
+    Bodies are text, never HTML: a body holding "<mark>" or "</p>" shows those characters.
+    Markers are swapped only after escaping, so only they can become tags.
+    """
+    start, stop = markers
+    escaped = str(escape(headline))
+    return mark_safe(escaped.replace(start, HIGHLIGHT_START).replace(stop, HIGHLIGHT_STOP))  # the rest escaped

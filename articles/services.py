@@ -187,7 +187,8 @@ def articles_import(
                 batch = []
         if batch:
             flush(batch)
-    if result.imported and status == ArticleStatus.PUBLISHED:
+    # A run that imports nothing still refreshes after one killed before its refresh (its batches stayed).
+    if status == ArticleStatus.PUBLISHED and (result.imported or _search_statistics_stale()):
         vocabulary_refresh()
     result.elapsed = time.monotonic() - started
     return result
@@ -214,6 +215,14 @@ def vocabulary_refresh() -> None:
     with connection.cursor() as cursor:
         cursor.execute(REFRESH_VOCABULARY_SQL)
         cursor.execute(REFRESH_SEARCH_STATISTICS_SQL)
+
+
+def _search_statistics_stale() -> bool:
+    """Whether the ranking's statistics count other than the published articles (one indexed count)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT articles FROM articles_search_stats")
+        row = cursor.fetchone()
+    return row is None or row[0] != Article.objects.published().count()
 
 
 def near_duplicates_refresh(article_ids: Iterable[int]) -> int:

@@ -13,8 +13,10 @@ import datetime
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -67,6 +69,20 @@ def json_ld_text(data: dict) -> SafeString:
     return mark_safe(text.translate(SCRIPT_ESCAPES))  # no "<", ">" or "&" is left to end the element
 
 
+def web_address(url: str) -> str:
+    """``url`` if it is a web address (a scheme the URL fields accept: http, https, ftp, ftps), else "".
+
+    Addresses are only linked, here and in the templates (the ``web_url`` filter), through this:
+    an import or a shell can store anything, and a ``javascript:`` or ``data:`` address must
+    never become a link. ``urlsplit`` drops the tabs and newlines browsers ignore inside a scheme.
+    """
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:  # an unbalanced "[" in the host
+        return ""
+    return url if scheme in URLValidator.schemes else ""
+
+
 def timestamp(moment: datetime.datetime) -> str:
     """ISO 8601 to the second, in the archive's timezone: "2025-05-03T14:02:11+00:00"."""
     return timezone.localtime(moment).isoformat(timespec="seconds")
@@ -86,7 +102,11 @@ def person_node(person: Person, absolute: Absolute) -> dict:
 
 def source_node(source: Source, absolute: Absolute) -> dict:
     """A source as an Organization: its own homepage when known, else its page in the archive."""
-    return {"@type": "Organization", "name": source.name, "url": source.homepage or absolute(source.get_absolute_url())}
+    return {
+        "@type": "Organization",
+        "name": source.name,
+        "url": web_address(source.homepage) or absolute(source.get_absolute_url()),
+    }
 
 
 def article_description(article: Article) -> str:
@@ -122,8 +142,8 @@ def article_json_ld(article: Article, *, absolute: Absolute) -> dict:
         data["author"] = authors
     if article.source:
         data["publisher"] = source_node(article.source, absolute)
-    if article.url:
-        data["isBasedOn"] = data["sameAs"] = article.url
+    if original := web_address(article.url):
+        data["isBasedOn"] = data["sameAs"] = original
     tags = list(article.tags.all())
     mentions = [person_node(person, absolute) for person in article.people.all()]
     mentions += [

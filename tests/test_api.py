@@ -729,6 +729,21 @@ def test_json_is_utf8_not_escaped(client):
     assert "Pérez — «Москва»" in response.content.decode("utf-8")
 
 
+@pytest.mark.parametrize(
+    ("url", "read_back"),
+    [
+        ("/api/search/?q=<script>alert(1)</script> %26 more", lambda data: data["query"]),
+        ("/api/search/?source=<img src=x onerror=alert(1)>", lambda data: data["errors"]["source"][0]),
+    ],
+)
+def test_json_echoes_what_was_sent_without_markup(client, seed_archive, url, read_back):
+    """Found by fuzzing: ``query`` and the errors gave back ``<script>`` as sent; <, > and & are escaped now."""
+    response = client.get(url)
+    text = response.content.decode()
+    assert not {"<", ">", "&"} & set(text)
+    assert "<" in read_back(response.json())  # the same value to any JSON parser
+
+
 def test_rating_filter_matches_the_page(client):
     claim = ClaimFactory(rating=ClaimRating.FALSE)
     rated = ArticleFactory()

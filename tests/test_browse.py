@@ -134,17 +134,38 @@ def test_a_claim_only_unpublished_articles_report_is_not_found(client, mixed):
     assert client.get(mixed["hidden_claim"].get_absolute_url()).status_code == 404
 
 
-def test_an_entity_without_published_articles_still_has_its_page(client):
-    person, tag, source = PersonFactory(), TagFactory(), SourceFactory()
-    draft = ArticleFactory(status=ArticleStatus.DRAFT, source=source)
-    draft.people.add(person)
-    draft.tags.add(tag)
+def test_an_entity_nothing_names_yet_still_has_its_page(client):
+    person, tag, source = PersonFactory(), TagFactory(), SourceFactory()  # an editor's own entries
     for entity in (person, tag, source):
         page = text_of(client, entity.get_absolute_url())
         assert "No published articles yet." in page
         assert "<svg" not in page
     for url in ("/people/", "/tags/", "/sources/"):
         assert '<span class="count">0 articles</span>' in text_of(client, url)
+
+
+def test_an_entity_only_unpublished_work_names_is_not_found(client):
+    """Imports create the sources, people and tags a draft names: their names would tell what it says."""
+    person, tag, source = PersonFactory(name="Drafted Person"), TagFactory(name="Drafted tag"), SourceFactory()
+    author, claimant = PersonFactory(name="Drafted Author"), PersonFactory(name="Drafted Claimant")
+    draft = ArticleFactory(status=ArticleStatus.DRAFT, source=source)
+    draft.people.add(person)
+    draft.tags.add(tag)
+    ArticleFactory(status=ArticleStatus.RETRACTED).authors.add(author)
+    ClaimReportFactory(claim=ClaimFactory(claimant_person=claimant), article=draft)
+    for entity in (person, tag, source, author, claimant):
+        for prefix in ("", "/api"):
+            assert client.get(f"{prefix}{entity.get_absolute_url()}").status_code == 404, entity
+    for url in ("/people/", "/tags/", "/sources/", "/api/people/", "/api/tags/", "/api/sources/"):
+        page = text_of(client, url)
+        assert "Drafted" not in page and source.name not in page, url
+    home = client.get("/api/").json()["totals"]
+    assert (home["sources"], home["people"], home["tags"]) == (0, 0, 0)
+
+    draft.status = ArticleStatus.PUBLISHED  # once published, all of them are public
+    draft.save()
+    for entity in (person, tag, source, claimant):
+        assert client.get(entity.get_absolute_url()).status_code == 200, entity
 
 
 # --- Addresses: canonical slugs, unknown ids, bad parameters ----------------------------------
@@ -194,6 +215,7 @@ def test_an_unknown_sort_is_a_bad_request(client, url, sort):
     page = response.content.decode()
     assert "<h1>Bad request</h1>" in page
     assert '<a href="/sources/"' in page  # the site's own layout
+    assert f"This list sorts by {' or '.join(SORTS[url])}." in page  # what to do instead
 
 
 @pytest.mark.parametrize("url", INDEXES)
@@ -236,7 +258,6 @@ def test_indexes_sort_by_count_then_name_by_default_and_by_name_on_request(clien
     for tag, n in ((zeta, 2), (mid, 2), (alpha, 0)):
         for article in ArticleFactory.create_batch(n):
             article.tags.add(tag)
-    ArticleFactory(status=ArticleStatus.DRAFT).tags.add(alpha)
     assert entry_names(text_of(client, "/tags/")) == ["Mid", "Zeta", "alpha"]
     assert entry_names(text_of(client, "/tags/?sort=count")) == ["Mid", "Zeta", "alpha"]
     assert entry_names(text_of(client, "/tags/?sort=name")) == ["alpha", "Mid", "Zeta"]  # whatever the case
@@ -360,6 +381,13 @@ def test_source_page_shows_kind_country_homepage_claims_and_articles(client, see
     assert "No published articles yet." in page
 
 
+def test_a_homepage_that_is_no_web_address_is_printed_not_linked(client):
+    source = SourceFactory(homepage=" JaVa\tScript:alert(1)")
+    page = text_of(client, source.get_absolute_url())
+    assert "<dt>Homepage</dt><dd> JaVa\tScript:alert(1)</dd>" in page
+    assert "href=" not in page.split("<dt>Homepage</dt>")[1].split("</dd>")[0]
+
+
 def test_tag_page_shows_kind_description_articles_and_timeline(client, seed_archive):
     page = text_of(client, Tag.objects.get(slug="tajikistan").get_absolute_url())
     assert "Tajikistan, a former Soviet republic in Central Asia." in page
@@ -431,7 +459,6 @@ def test_a_person_pages_through_exactly_their_published_articles_newest_first(cl
 
 def test_a_person_without_published_articles_has_an_empty_first_page(client):
     person = PersonFactory()
-    ArticleFactory(status=ArticleStatus.DRAFT).people.add(person)
     response = client.get(person.get_absolute_url())
     assert response.context["page_obj"].paginator.count == 0
     assert "No published articles yet." in response.content.decode()

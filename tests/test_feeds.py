@@ -319,3 +319,27 @@ def test_drafts_and_retracted_articles_never_appear_in_any_feed(client):
         feed = feed_of(client, url)
         assert entry_links(feed) == [HOST + visible.get_absolute_url()], url
         assert not {entry.title for entry in feed.entries} & {article.title for article in hidden}
+
+
+def test_characters_xml_cannot_hold_are_dropped_not_a_server_error(client):
+    """Imports keep what a scrape had: a control character in a title must not make the feed a 500."""
+    tag = TagFactory(name="Tag\x0bwith a vertical tab")
+    article = ArticleFactory(title="Bell\x07 and escape\x1b in the title", summary="Summary\x01.")
+    article.tags.add(tag)
+    article.authors.add(PersonFactory(name="Author\x02 Name"))
+    (entry,) = feed_of(client, "/feed/").entries
+    assert entry.title == "Bell and escape in the title"
+    assert entry.summary == "Summary."
+    assert entry.tags[0].term == "Tagwith a vertical tab"
+    assert entry.author == "Author Name"
+    feed = feed_of(client, "/search/feed/?q=bell%01")
+    assert feed.feed.title == 'Search: "bell" — News archive'
+
+
+def test_the_feed_of_an_entity_only_drafts_name_is_not_found(client):
+    person, tag, source = PersonFactory(), TagFactory(), SourceFactory()
+    draft = ArticleFactory(status=ArticleStatus.DRAFT, source=source)
+    draft.people.add(person)
+    draft.tags.add(tag)
+    for kind, entity in (("people", person), ("tags", tag), ("sources", source)):
+        assert client.get(f"/{kind}/{entity.pk}/{entity.slug}/feed/").status_code == 404, kind

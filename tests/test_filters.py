@@ -341,6 +341,24 @@ def test_unknown_slug_error_names_it():
     assert filterset.errors["tag"] == ["There is no tag “no-such-tag”."]
 
 
+def test_a_source_person_or_tag_only_drafts_name_is_unknown_to_readers_not_to_editors():
+    """Its chip would print its name ("Person: …"): readers are told there is no such person."""
+    source, person, tag = SourceFactory(slug="draft-gazette"), PersonFactory(slug="drafted"), TagFactory(slug="secret")
+    draft = ArticleFactory(status=ArticleStatus.DRAFT, source=source)
+    draft.people.add(person)
+    draft.tags.add(tag)
+    params = {"source": "draft-gazette", "person": "drafted", "tag": "secret"}
+    filterset = ArticleFilterSet(params)
+    assert filterset.errors == {
+        "source": ["There is no source “draft-gazette”."],
+        "person": ["There is no person “drafted”."],
+        "tag": ["There is no tag “secret”."],
+    }
+    editors = EditorArticleFilterSet(params)
+    assert editors.is_valid(), editors.errors
+    assert list(editors.qs) == [draft]
+
+
 def test_a_start_date_after_the_end_date_is_an_error():
     filterset = ArticleFilterSet({"date_from": "2023-02-01", "date_to": "2023-01-01"})
     assert not filterset.is_valid()

@@ -1,8 +1,10 @@
 """The import_articles command: reading .txt/.jsonl, deduplication, bad input, atomicity."""
 
+import codecs
 import itertools
 import json
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -413,6 +415,57 @@ def test_overlarge_txt_file_is_reported(tmp_path):
     path.write_bytes(b"Headline\n" + b"a" * MAX_TXT_FILE_BYTES)
 
     assert run_import(path).messages == [f"{path}: file larger than 10 MB"]
+
+
+def test_json_parsers_limits_are_reported_not_raised(tmp_path):
+    """Found by fuzzing: json raises ValueError past 4300 digits and RecursionError past ~1000 levels."""
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        '{"title": ' + "1" * 5000 + ', "body": "B"}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        article(1),
+    )
+
+    run = run_import(path)
+
+    assert run.messages == [
+        f"{path}:1: not valid JSON (a number of more than {sys.get_int_max_str_digits()} digits)",
+        f"{path}:2: not valid JSON (nested too deeply)",
+        f"{path}:3: not valid JSON (nested too deeply)",
+    ]
+    assert run.totals == (1, 0, 3)
+
+
+def test_an_object_cut_short_is_reported_where_it_ends(tmp_path):
+    path = write_jsonl(tmp_path / "feed.jsonl", '{"title": "T", "body": "B"')
+
+    assert run_import(path).messages == [f"{path}:1: not valid JSON (Expecting ',' delimiter at column 27)"]
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding", "name"),
+    [
+        (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+        (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+        (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    ],
+)
+def test_a_utf16_or_utf32_file_is_reported_once_by_its_encoding(tmp_path, bom, encoding, name):
+    """Its byte-order mark names the encoding: one message for the file, not one per line (or per NUL)."""
+    jsonl, txt = tmp_path / "feed.jsonl", tmp_path / "story.txt"
+    lines = "".join(json.dumps(article(n), ensure_ascii=False) + "\n" for n in range(3))
+    jsonl.write_bytes(bom + lines.encode(encoding))
+    txt.write_bytes(bom + "Headline\nBody.".encode(encoding))
+
+    run = run_import(jsonl, txt)
+
+    assert run.messages == [
+        f"{jsonl}: encoded as {name}, not UTF-8: save it as UTF-8",
+        f"{txt}: encoded as {name}, not UTF-8: save it as UTF-8",
+    ]
+    assert run.totals == (0, 0, 2)
 
 
 def test_unknown_extension_named_explicitly_fails(tmp_path):

@@ -5,7 +5,18 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from articles.models import Article, ArticleStatus, Claim, ClaimReport, DatePrecision, PersonAlias, SearchLog
+from articles.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimReport,
+    DatePrecision,
+    Person,
+    PersonAlias,
+    SearchLog,
+    Source,
+    Tag,
+)
 from articles.text import body_sha256
 from tests.factories import (
     ArticleFactory,
@@ -194,3 +205,30 @@ def test_the_search_report_counts_searches_by_their_words_and_lists_those_that_f
     assert frequent[0]["found"] == 4  # what the latest of them found
     nothing = [(row["query_normalised"], row["searches"]) for row in SearchLog.objects.found_nothing(10)]
     assert nothing == [("chupik", 2), ("cupik", 1)]
+
+
+def test_public_sources_people_and_tags_are_all_but_those_only_unpublished_work_names():
+    """Named by a published article or a claim one reports: public. Named by nothing yet: public too
+    (an editor's own entry). Named only by drafts, retracted articles or unreported claims: hidden."""
+    draft = ArticleFactory(status=ArticleStatus.DRAFT)
+    retracted = ArticleFactory(status=ArticleStatus.RETRACTED)
+    published = ArticleFactory()
+    people = {name: PersonFactory(name=name) for name in ("bare", "draft", "retracted", "both", "claimant", "silent")}
+    draft.people.add(people["draft"], people["both"])
+    retracted.authors.add(people["retracted"])
+    published.authors.add(people["both"])
+    ClaimReportFactory(claim=ClaimFactory(claimant_person=people["claimant"]), article=published)
+    ClaimReportFactory(claim=ClaimFactory(claimant_person=people["silent"]), article=draft)
+    assert {person.name for person in Person.objects.public()} == {"bare", "both", "claimant"}
+
+    tags = {name: TagFactory(name=name) for name in ("bare", "draft", "both")}
+    draft.tags.add(tags["draft"], tags["both"])
+    published.tags.add(tags["both"])
+    assert {tag.name for tag in Tag.objects.public()} == {"bare", "both"}
+
+    sources = {name: SourceFactory(name=name) for name in ("bare", "draft", "published", "claimant", "silent")}
+    Article.objects.filter(pk=draft.pk).update(source=sources["draft"])
+    Article.objects.filter(pk=published.pk).update(source=sources["published"])
+    ClaimReportFactory(claim=ClaimFactory(claimant_person=None, claimant_source=sources["claimant"]), article=published)
+    ClaimFactory(claimant_person=None, claimant_source=sources["silent"])  # reported by no article at all
+    assert {source.name for source in Source.objects.public()} == {"bare", "published", "claimant"}

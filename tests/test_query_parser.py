@@ -81,3 +81,30 @@ def test_british_and_american_spellings_meet(word, variant):
 @pytest.mark.parametrize("word", ["four", "hour", "filled", "floor", "tajik"])
 def test_ordinary_words_have_no_variants(word):
     assert spelling_variants(word) == []
+
+
+def alone(*texts: str) -> tuple[tuple[Term, ...], ...]:
+    """Groups of one word or phrase each."""
+    return tuple((term,) for term in words(*texts))
+
+
+MOBILI_PREFIX = Term(words=("mobili",), prefix=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "groups", "excluded"),
+    [
+        ("putin Putin PUTIN", alone("putin"), ()),
+        ("Vladimir Putin " * 50, alone("Vladimir", "Putin"), ()),
+        ('"partial mobilization" "Partial Mobilization" partial', alone("partial mobilization", "partial"), ()),
+        ("draft OR draft OR conscription", (words("draft", "conscription"),), ()),
+        ("draft OR conscription conscription OR draft", (words("draft", "conscription"),), ()),
+        ("mobili* mobili* mobili", ((MOBILI_PREFIX,), *alone("mobili")), ()),
+        ("war -tajik -Tajik -tajik", alone("war"), words("tajik")),
+    ],
+)
+def test_repeated_terms_and_groups_count_once(text, groups, excluded):
+    """Found by fuzzing: a name sent fifteen times made the search build thousands of conditions."""
+    parsed = parse_query(text)
+    assert parsed.groups == groups
+    assert parsed.excluded == excluded

@@ -268,6 +268,22 @@ def test_headlines_mark_matches_and_escape_the_text():
     assert "<i>" not in article.headline
 
 
+def test_headlines_mark_only_the_matches_never_the_text_s_own_marker_tags():
+    """A body can hold "<mark>" as text, or anything shaped like the markers: only the real ones become tags."""
+    markers = search.headline_markers()
+    assert markers != search.headline_markers()  # a new token for every search: no text can know it
+    start, stop = markers
+    headline = f"A <mark>fake</mark> hl0123456789abcdef01234567start and {start}Tajik{stop} & co"
+    assert search.escape_headline(headline, markers) == (
+        "A &lt;mark&gt;fake&lt;/mark&gt; hl0123456789abcdef01234567start and <mark>Tajik</mark> &amp; co"
+    )
+    article = ArticleFactory(body=f"Tajik {search.HIGHLIGHT_START}fake{search.HIGHLIGHT_STOP} &lt;i&gt; workers.")
+    query = ArticleSearch("Tajik")
+    query.headlines([article])
+    assert re.findall(r"<mark>(.*?)</mark>", article.headline) == ["Tajik"]
+    assert "&amp;lt;i&amp;gt;" in article.headline  # an entity in the text prints as typed
+
+
 def test_headlines_of_alias_hits_mark_the_other_spelling(chupik):
     article = ArticleFactory(body="Ms Chupik said migrants were threatened.")
     article.people.add(chupik)
@@ -323,6 +339,36 @@ def test_suggestions_respell_from_the_archive_s_words():
     vocabulary_refresh()
     assert ArticleSearch("mobilizaton reservists").suggestions().correction == "mobilization reservists"
     assert ArticleSearch('"mobilizaton" -reservist').suggestions().correction == '"mobilization" -reservist'
+
+
+def test_corrections_offer_no_word_readers_cannot_see_even_before_the_vocabulary_is_refreshed():
+    """The vocabulary is a materialized view: a retraction does not refresh it, the suggestions check it."""
+    retracted = ArticleFactory(body="The zorblaxian district.")
+    ArticleFactory(body="The zorblaxion affair.", status=ArticleStatus.DRAFT)
+    drafted = PersonFactory(name="Quentin Zwirbelmann")  # named only by a draft: not public
+    ArticleFactory(body="Unrelated.", status=ArticleStatus.DRAFT).people.add(drafted)
+    ArticleFactory(body="Published words.")
+    vocabulary_refresh()
+    assert ArticleSearch("zorblaxiam").suggestions().correction == "zorblaxian"
+    retracted.status, retracted.retraction_note = ArticleStatus.RETRACTED, "Retracted: unverified."
+    retracted.save()  # no vocabulary refresh: its words are still in the view
+    assert ArticleSearch("zorblaxiam").suggestions().correction is None
+    assert ArticleSearch("zwirbelman").suggestions().correction is None
+    drafted_suggestions = ArticleSearch("Quentin Zwirbelman").suggestions()
+    assert drafted not in drafted_suggestions.people
+
+
+def test_suggestions_and_named_people_are_only_those_readers_may_see(chupik):
+    hidden_person, hidden_tag = PersonFactory(name="Valentina Chupek"), TagFactory(name="Conscripton drive")
+    draft = ArticleFactory(body="A draft about migrants.", status=ArticleStatus.DRAFT)
+    draft.people.add(hidden_person)
+    draft.tags.add(hidden_tag)
+    ArticleFactory(body="Migrants and Chupek.")
+    vocabulary_refresh()
+    assert ArticleSearch("Chupek").suggestions().people == [chupik]
+    assert ArticleSearch("conscripton drive").suggestions().tags == []
+    named = ArticleSearch("Chupek migrants")
+    assert hidden_person not in named.people
 
 
 def test_no_correction_when_every_word_is_known():
@@ -443,6 +489,26 @@ def test_an_alias_still_matches_in_a_fallback(chupik):
     hits = found("Cupik deportation zyxwvut")
     assert hits == [linked]
     assert hits[0].partial_match
+
+
+def test_a_fallback_over_many_names_tests_each_name_once():
+    """Fuzzing found that a dozen names took seconds: "at least k of them" was C(n, k) conjunctions of subqueries."""
+    names = ["Abelard", "Bertrand", "Cosima", "Dagmar", "Evander", "Fenella", "Gulnara", "Horatio"]
+    people = [PersonFactory(name=name) for name in names]
+    most = ArticleFactory(body="Gulnara and Horatio met the press.")
+    most.people.add(*people[:3])  # five of the eight names: three linked, two in the text
+    one = ArticleFactory(body="Horatio alone.")
+    ArticleFactory(body="Nobody named.")
+    query = " ".join(names)
+
+    hits = found(query)
+
+    assert set(hits) == {most, one}
+    assert all(hit.partial_match for hit in hits)
+    prepared = ArticleSearch(query)
+    sql = str(Article.objects.filter(prepared._at_least(4)).query)
+    links_table = Article.people.through._meta.db_table
+    assert sql.count(f'"{links_table}"') == len(names)  # not C(8, 4) * 4 = 280
 
 
 WEIGHT_OF = search.OCCURRENCE_WEIGHTS

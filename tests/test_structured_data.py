@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 
 from articles.models import Article, Claim, ClaimRating, DatePrecision, SourceKind, TagKind
-from articles.structured_data import BEST_RATING, CLAIM_RATING_SCALE, WORST_RATING, json_ld_text
+from articles.structured_data import BEST_RATING, CLAIM_RATING_SCALE, WORST_RATING, json_ld_text, web_address
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -171,6 +171,37 @@ def test_a_hostile_headline_cannot_break_out_of_the_page(client):
 
 
 # --- ClaimReview ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://www.bbc.com/news/x", True),
+        ("http://example.org", True),
+        ("ftp://example.org/file", True),
+        ("javascript:alert(1)", False),
+        (" JaVaScRiPt:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("java\nscript:alert(1)", False),
+        ("\x01javascript:alert(1)", False),  # browsers skip leading control characters too
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("vbscript:msgbox", False),
+        ("www.example.org", False),  # no scheme: a relative link would lead into the archive
+        ("//evil.example/x", False),
+        ("http://[::1", False),  # urlsplit refuses it
+        ("", False),
+    ],
+)
+def test_only_web_addresses_become_links(url, linked):
+    assert web_address(url) == (url if linked else "")
+
+
+def test_an_original_that_is_no_web_address_is_left_out(client):
+    source = SourceFactory(homepage="javascript:alert('home')")
+    article = ArticleFactory(url="javascript:alert('original')", source=source)
+    (data,) = json_ld(client.get(article.get_absolute_url()).content.decode())
+    assert "isBasedOn" not in data and "sameAs" not in data
+    assert data["publisher"]["url"] == f"http://testserver{source.get_absolute_url()}"
 
 
 def test_the_rating_scale_is_documented_and_ordered():

@@ -209,6 +209,19 @@ def test_article_text_is_escaped(client):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [("https://example.org/report", True), ("javascript:alert(1)", False), ("data:text/html,x", False)],
+)
+def test_the_original_address_is_a_link_only_when_it_is_a_web_address(client, url, linked):
+    """Imports store any address: one that would run a script when followed is printed, never linked."""
+    article = ArticleFactory(url=url)
+    page = client.get(article.get_absolute_url()).content.decode()
+    link = f'<a href="{url}" rel="noopener">{url}</a>'
+    assert (link in page) is linked
+    assert f'<p class="original">Original: {link if linked else url}</p>' in page
+
+
 def test_drafts_are_not_found(client):
     """A retracted article's page shows its note instead (tests/test_retraction.py)."""
     article = ArticleFactory(status=ArticleStatus.DRAFT)

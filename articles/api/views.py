@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.paginator import Page
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
@@ -39,8 +40,26 @@ ARTICLE_RELATIONS = ("authors", "people", "tags")
 # --- Responses -----------------------------------------------------------------------------------
 
 
+# <, > and & as JSON escapes: a parser reads the same strings, and a body that echoes what a client
+# sent (``query``, an error naming a value) holds no markup if anything ever takes it for HTML
+# (https://cheatsheetseries.owasp.org/cheatsheets/AJAX_Security_Cheat_Sheet.html). Non-ASCII stays
+# as it is: the body is UTF-8.
+MARKUP_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+class MarkupFreeJSONEncoder(DjangoJSONEncoder):
+    """``DjangoJSONEncoder`` writing no ``<``, ``>`` or ``&`` outside escapes (``MARKUP_ESCAPES``)."""
+
+    def encode(self, o) -> str:
+        return super().encode(o).translate(MARKUP_ESCAPES)
+
+
+def json_dumps(data: dict) -> str:
+    return json.dumps(data, cls=MarkupFreeJSONEncoder, ensure_ascii=False)
+
+
 def json_response(data: dict, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(data, status=status, encoder=MarkupFreeJSONEncoder, json_dumps_params={"ensure_ascii": False})
 
 
 def bad_request_response(errors: dict[str, list[str]]) -> JsonResponse:
@@ -61,9 +80,7 @@ def permanent_redirect(request: HttpRequest, path: str) -> HttpResponsePermanent
     query = request.META.get("QUERY_STRING")
     location = serializers.absolute(request, path + (f"?{query}" if query else ""))
     body = {"status": 301, "detail": "Moved permanently to the canonical address.", "location": location}
-    return HttpResponsePermanentRedirect(
-        location, content=json.dumps(body, ensure_ascii=False), content_type="application/json"
-    )
+    return HttpResponsePermanentRedirect(location, content=json_dumps(body), content_type="application/json")
 
 
 def allow_any_origin(response: HttpResponse) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from articles.citations import ARCHIVE_NAME
 from articles.feeds import archive_feed_title, entity_feed_title, search_feed_title, with_query
+from articles.structured_data import web_address
 
 register = template.Library()
 
@@ -27,6 +28,16 @@ def nav_link(context, section: str, label: str) -> str:
     if current:
         return format_html('<a href="{}" aria-current="{}">{}</a>', href, current, label)
     return format_html('<a href="{}">{}</a>', href, label)
+
+
+@register.filter
+def web_url(url: str) -> str:
+    """``url`` if it may be a link (a web address: ``structured_data.web_address``), else "".
+
+    ``{% with link=article.url|web_url %}{% if link %}<a href="{{ link }}">…`` and the text
+    alone otherwise: a ``javascript:`` address from an import is shown, never followed.
+    """
+    return web_address(url or "")
 
 
 @register.simple_tag

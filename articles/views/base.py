@@ -43,16 +43,17 @@ class CanonicalSlugMixin:
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
-def entity_or_merged(model: type[models.Model], pk: int, merged_model: type[models.Model] | None = None):
-    """The row of ``model`` with id ``pk`` or, if an editor merged it into another, the one kept; else 404.
+def entity_or_merged(entities: models.QuerySet, pk: int, merged_model: type[models.Model] | None = None):
+    """The row of ``entities`` with id ``pk`` or, if an editor merged it into another, the one kept; else 404.
 
-    For the views that answer for an entity without being its page (feeds, API twins): compare
-    the result's id and slug with the address asked for to know whether to redirect.
+    For the views that answer for an entity without being its page (feeds): compare the result's
+    id and slug with the address asked for to know whether to redirect. A merged id leads to the
+    one kept whatever it is: its own page or feed then answers or not.
     """
-    entity = model.objects.filter(pk=pk).first()
+    entity = entities.filter(pk=pk).first()
     if entity is None and merged_model is not None:
         merged = merged_model.objects.filter(pk=pk).select_related("into").first()
         entity = merged.into if merged else None
     if entity is None:
-        raise Http404(f"No {model._meta.verbose_name} has the id {pk}.")
+        raise Http404(f"No published {entities.model._meta.verbose_name} has the id {pk}.")
     return entity

@@ -1,7 +1,8 @@
 """Index and detail pages for sources, people, tags and claims.
 
-Every entity has a page, but only published articles are listed or counted, and only claims a
-published article reports are shown (a claim with none is not found).
+Only published articles are listed or counted, and only claims a published article reports are
+shown (a claim with none is not found). Likewise a source, person or tag has a page, and a place in
+the indexes, only once something public names it (``public()``): one only drafts name is not found.
 """
 
 from collections import Counter
@@ -72,7 +73,8 @@ class SortedIndexView(ListView):
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.sort = request.GET.get("sort") or self.default_sort
         if self.sort not in self.sorts:
-            return render(request, "400.html", status=400)
+            reason = f"This list sorts by {' or '.join(self.sorts)}."
+            return render(request, "400.html", {"reason": reason}, status=400)
         return super().get(request, *args, **kwargs)
 
     def index_queryset(self) -> QuerySet:
@@ -101,7 +103,7 @@ class SourceListView(SortedIndexView):
     default_sort = "count"
 
     def index_queryset(self) -> QuerySet:
-        return Source.objects.with_article_counts()
+        return Source.objects.public().with_article_counts()
 
 
 class PersonListView(SortedIndexView):
@@ -113,7 +115,7 @@ class PersonListView(SortedIndexView):
     default_sort = "count"
 
     def index_queryset(self) -> QuerySet:
-        return Person.objects.with_article_counts()
+        return Person.objects.public().with_article_counts()
 
 
 class TagListView(SortedIndexView):
@@ -125,7 +127,7 @@ class TagListView(SortedIndexView):
     default_sort = "count"
 
     def index_queryset(self) -> QuerySet:
-        return Tag.objects.with_article_counts()
+        return Tag.objects.public().with_article_counts()
 
 
 class ClaimListView(SortedIndexView):
@@ -167,7 +169,7 @@ class SourceDetailView(EntityDetailView):
 
     template_name = "articles/source_detail.html"
     context_object_name = "source"
-    queryset = Source.objects.all()
+    queryset = Source.objects.public()
 
     def published_articles(self) -> QuerySet:
         return Article.objects.published().filter(source=self.object)
@@ -189,7 +191,7 @@ class PersonDetailView(EntityDetailView):
 
     template_name = "articles/person_detail.html"
     context_object_name = "person"
-    queryset = Person.objects.prefetch_related("aliases")
+    queryset = Person.objects.public().prefetch_related("aliases")
     merged_model = MergedPerson
 
     def published_articles(self) -> QuerySet:
@@ -303,7 +305,7 @@ class TagDetailView(EntityDetailView):
 
     template_name = "articles/tag_detail.html"
     context_object_name = "tag"
-    queryset = Tag.objects.all()
+    queryset = Tag.objects.public()
     merged_model = MergedTag
 
     def published_articles(self) -> QuerySet:

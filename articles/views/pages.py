@@ -52,9 +52,9 @@ class HomeView(TemplateView):
             span=archive_span(months),
             timeline=timeline_from_counts(months),
             totals={
-                "sources": Source.objects.count(),
-                "people": Person.objects.count(),
-                "tags": Tag.objects.count(),
+                "sources": Source.objects.public().count(),
+                "people": Person.objects.public().count(),
+                "tags": Tag.objects.public().count(),
                 "claims": Claim.objects.reported().count(),
             },
         )
