@@ -492,6 +492,7 @@ def test_the_bulk_action_queries_do_not_grow_with_articles(admin_client):
         assert all(len(article.tags.all()) == 3 for article in articles)
         return len(queries)
 
+    confirm_queries(1)  # first-use lookups, cached for the process (content types), out of the comparison
     assert confirm_queries(12) <= confirm_queries(2)
 
 
@@ -507,4 +508,5 @@ def test_the_bulk_confirmation_page_queries_do_not_grow_with_articles(admin_clie
             )
         return len(queries)
 
+    page_queries(1)  # first-use lookups, cached for the process, out of the comparison
     assert page_queries(12) <= page_queries(2)
