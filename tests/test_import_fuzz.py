@@ -13,21 +13,16 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from articles.importing import MAX_LINE_BYTES
 from articles.models import Article
+from tests.test_fuzz import FUZZ_SETTINGS
 from tests.test_import import article, run_import, write_jsonl
 
 pytestmark = pytest.mark.django_db
 
-FUZZ_SETTINGS = settings(
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 MEGABYTE = 1024 * 1024
 # Each run of a hypothesis test imports articles no earlier example imported (else they would be duplicates).
 _story_numbers = count(1000)
