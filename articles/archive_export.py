@@ -78,7 +78,7 @@ from articles.models import (
     Tag,
     TagCoverage,
 )
-from articles.services import near_duplicates_refresh, vocabulary_refresh
+from articles.services import near_duplicates_refresh, rows_copy, vocabulary_refresh
 
 FORMAT = "news-archive"
 # Incremented when files of this version would no longer load the same way (a record type renamed
@@ -683,18 +683,7 @@ def _records_copy(records: list[_Record]) -> None:
     for index, (table, columns) in enumerate(_tables(records[0].type)):
         rows = [row for record in records for row in record.tables[index]]
         if rows:
-            _rows_copy(table, columns, rows)
-
-
-def _rows_copy(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    """COPY ``rows`` into ``table``; the database's errors are raised as Django's, as from execute()."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    # The cursor's copy() is psycopg's own: Django wraps only execute() in its error classes.
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+            rows_copy(table, columns, rows)
 
 
 def _end_check(

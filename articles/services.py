@@ -505,7 +505,7 @@ def _articles_insert(articles: list[Article]) -> list[Article]:
     """
     meta = Article._meta
     fields = [f for f in meta.concrete_fields if not f.generated and f.db_default is models.NOT_PROVIDED]
-    _rows_copy(
+    rows_copy(
         meta.db_table,
         [field.column for field in fields],
         (
@@ -519,7 +519,7 @@ def _articles_insert(articles: list[Article]) -> list[Article]:
     return articles
 
 
-def _rows_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+def rows_copy(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """COPY ``rows`` into ``table``; the database's errors are raised as Django's, as from execute()."""
     quote = connection.ops.quote_name
     statement = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
@@ -541,7 +541,7 @@ def _links_create(relation, articles: Sequence[Article], targets: Sequence[Seque
         for pk in dict.fromkeys(row.pk for row in related)
     ]
     if rows:
-        _rows_copy(through.db_table, [source_column, target_column], rows)
+        rows_copy(through.db_table, [source_column, target_column], rows)
 
 
 # --- Merging duplicate people and tags ------------------------------------------------------------
