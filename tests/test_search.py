@@ -508,7 +508,29 @@ def test_a_fallback_over_many_names_tests_each_name_once():
     prepared = ArticleSearch(query)
     sql = str(Article.objects.filter(prepared._at_least(4)).query)
     links_table = Article.people.through._meta.db_table
-    assert sql.count(f'"{links_table}"') == len(names)  # not C(8, 4) * 4 = 280
+    # Once for each name, and once to gather the linked articles: not C(8, 4) * 4 = 280.
+    assert sql.count(f'"{links_table}"') == len(names) + 1
+
+
+def test_at_least_k_terms_with_names_is_the_articles_with_k_terms_by_text_or_link():
+    """The text's matches come from the GIN index and the linked articles are counted apart: together
+    they are exactly the articles with at least k terms, a term counting when its word is in the text
+    or when the article is linked to a person it names."""
+    rng = random.Random(11)
+    names = ["Abelard", "Bertrand", "Cosima"]
+    words = ["walrus", "narwhal", "kettle"]
+    people = {name: PersonFactory(name=name) for name in names}
+    terms = {}  # article -> the query's terms it has, by text or link
+    for n in range(60):
+        in_text = rng.sample(names + words, rng.randint(0, 4))
+        linked = rng.sample(names, rng.randint(0, 2))
+        article = ArticleFactory(body=" ".join([*in_text, f"report {n}."]))
+        article.people.add(*(people[name] for name in linked))
+        terms[article.pk] = set(in_text) & set(names + words) | set(linked)
+    prepared = ArticleSearch(" ".join(names + words))
+    for level in range(1, len(names + words) + 1):
+        expected = {pk for pk, has in terms.items() if len(has) >= level}
+        assert set(Article.objects.filter(prepared._at_least(level)).values_list("pk", flat=True)) == expected
 
 
 WEIGHT_OF = search.OCCURRENCE_WEIGHTS
