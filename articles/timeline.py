@@ -29,13 +29,14 @@ same readable size instead of shrinking with the drawing.
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from articles.models import Article, DatePrecision
 
@@ -75,6 +76,12 @@ def _month_from_index(index: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+@lru_cache(maxsize=4096)
+def _month_label(month: datetime.date, language: str | None) -> str:
+    """ "October 2022", in ``language``: a search page labels up to 300 months, the same ones each time."""
+    return format_date(month, "F Y")
+
+
 def _articles(count: int) -> str:
     return f"{count} article" if count == 1 else f"{count} articles"
 
@@ -88,9 +95,9 @@ class MonthCount:
     month: datetime.date  # the 1st of the month
     count: int
 
-    @cached_property  # a bar's tooltip and the table's row both show it
+    @property
     def label(self) -> str:
-        return format_date(self.month, "F Y")
+        return _month_label(self.month, get_language())
 
 
 @dataclass(frozen=True)

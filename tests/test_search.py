@@ -598,6 +598,19 @@ def test_the_bm25_score_in_sql_equals_a_python_reference():
         assert [hit.rank for hit in full] == sorted((hit.rank for hit in full), reverse=True)
 
 
+def test_a_surname_naming_several_people_is_as_rare_as_the_word_itself():
+    """Each "Emily Dunmore" is a Dunmore: the names add nothing to how many articles the word is in."""
+    for first in ["Emily", "Paul", "Lisa"]:
+        PersonFactory(name=f"{first} Dunmore")
+    ArticleFactory(body="Dunmore spoke.")
+    for n in range(9):
+        ArticleFactory(body=f"Another report {n}.")
+    vocabulary_refresh()
+    prepared = ArticleSearch("Dunmore")
+    assert len(prepared.people) == 3
+    assert prepared.ranked_terms[0].idf == pytest.approx(search.inverse_document_frequency(10, 1))
+
+
 def test_preparing_and_running_a_fallback_takes_a_bounded_number_of_queries():
     def queries_for(query: str) -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -641,6 +654,7 @@ def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_
         for n in range(25)
     ]
     monkeypatch.setattr(search, "PARTIAL_RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "PARTIAL_COMBINATION_BUDGET", 3)  # the newest one of each word
     search_ = ArticleSearch("walrus narwhal kettle")
     hits = list(Article.objects.search(search_))
     assert search_.fallback.level == 1
@@ -648,3 +662,28 @@ def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_
     assert {hit.pk for hit in hits[1:5]} == {article.pk for article in one_word[-4:]}
     assert all(hit.rank > 0 for hit in hits[1:5]) and all(hit.rank == 0 for hit in hits[5:])
     assert [hit.pk for hit in hits[5:]] == [article.pk for article in reversed(one_word[:-4])]
+
+
+def test_an_old_article_with_a_rare_combination_of_the_words_is_scored_beyond_the_window(monkeypatch):
+    """Each combination of words has a window of its own: a misremembered query's sought article
+    (its two rare words) is not crowded out by newer articles pairing a common word with one of them."""
+    sought = ArticleFactory(
+        body="The narwhal by the lighthouse.", published_on=datetime.date(2001, 1, 1), published_precision="day"
+    )
+    newer = [
+        ArticleFactory(
+            body=f"A walrus by the lighthouse, report {n}.",
+            published_on=datetime.date(2020, 1, 1 + n),
+            published_precision="day",
+        )
+        for n in range(25)
+    ]
+    ArticleFactory(body="Another walrus, report 99.")  # no "lighthouse": in no window of two words
+    vocabulary_refresh()
+    monkeypatch.setattr(search, "PARTIAL_RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "PARTIAL_COMBINATION_BUDGET", 12)
+    search_ = ArticleSearch("narwhal walrus lighthouse")
+    hits = list(Article.objects.search(search_))
+    assert search_.fallback.level == 2
+    assert hits[0] == sought and hits[0].rank > 0
+    assert {hit.pk for hit in hits if hit.rank > 0} == {sought.pk, *(article.pk for article in newer[-4:])}
