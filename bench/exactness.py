@@ -3,10 +3,10 @@
 The performance issue asks for results "identical (same top 20, same counts, or a documented
 bounded difference) to the exact computation", so that speed does not come from dropping results
 silently. The page scores with BM25 only the RANK_WINDOW newest matches of the words, and when it
-falls back to partial matches only the PARTIAL_RANK_WINDOW newest of those (plus the few with more
-of the words); older matches follow by date with rank 0 (``articles/search.py``). The exact
-computation is the same search with both windows as large as the archive, so every match is
-scored. For each query of the bench's mix this compares:
+falls back to partial matches only the PARTIAL_RANK_WINDOW newest of those (plus the newest of each
+combination of words, and the few with more of the words); older matches follow by date with rank
+0 (``articles/search.py``). The exact computation is the same search with both windows as large as
+the archive, so every match is scored. For each query of the bench's mix this compares:
 
 - relevance: the page's first 20 (its JSON twin, the page's own view) with the exact first 20:
   identical (same order), overlap@20, the same set; where the page's 20 sit in the exact order;

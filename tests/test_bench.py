@@ -602,6 +602,7 @@ def test_the_exactness_comparison_finds_the_windows_difference_and_nothing_else(
 
     monkeypatch.setattr(article_search, "RANK_WINDOW", 3)
     monkeypatch.setattr(article_search, "PARTIAL_RANK_WINDOW", 2)
+    monkeypatch.setattr(article_search, "PARTIAL_COMBINATION_BUDGET", 2)  # each word's newest one
     windowed = exactness.exactness_measure(client, mix)
     walrus, by_source, in_2021, fallback = windowed["queries"]
     assert walrus["window_applied"] and not walrus["identical_top"] and walrus["same_set"]

@@ -491,6 +491,23 @@ def test_an_alias_still_matches_in_a_fallback(chupik):
     assert hits[0].partial_match
 
 
+@pytest.mark.parametrize("in_text", [3, 1])
+def test_full_matches_through_text_or_links_both_count_against_falling_back(chupik, monkeypatch, in_text):
+    """Enough articles spelling every word settle it at once; else the linked ones are counted too."""
+    monkeypatch.setattr(search, "PARTIAL_THRESHOLD", 3)
+    for n in range(in_text):
+        ArticleFactory(body=f"Cupik on deportation, report {n}.")
+    for n in range(3 - in_text):
+        ArticleFactory(body=f"Chupik on deportation, report {n}.").people.add(chupik)
+    ArticleFactory(body="Only deportation.")
+    search_ = ArticleSearch("Cupik deportation")
+    assert len(list(Article.objects.search(search_))) == 3
+    assert search_.fallback is None
+    monkeypatch.setattr(search, "PARTIAL_THRESHOLD", 4)
+    fell_back = ArticleSearch("Cupik deportation")
+    assert len(list(Article.objects.search(fell_back))) == 4 and fell_back.fallback.level == 1
+
+
 def test_a_fallback_over_many_names_tests_each_name_once():
     """Fuzzing found that a dozen names took seconds: "at least k of them" was C(n, k) conjunctions of subqueries."""
     names = ["Abelard", "Bertrand", "Cosima", "Dagmar", "Evander", "Fenella", "Gulnara", "Horatio"]
@@ -531,6 +548,25 @@ def test_at_least_k_terms_with_names_is_the_articles_with_k_terms_by_text_or_lin
     for level in range(1, len(names + words) + 1):
         expected = {pk for pk, has in terms.items() if len(has) >= level}
         assert set(Article.objects.filter(prepared._at_least(level)).values_list("pk", flat=True)) == expected
+
+
+def test_every_term_with_names_is_matched_by_text_or_link_and_exclusions_still_exclude():
+    rng = random.Random(12)
+    names = ["Abelard", "Bertrand"]
+    words = ["walrus", "narwhal"]
+    people = {name: PersonFactory(name=name) for name in names}
+    expected = set()
+    for n in range(60):
+        in_text = rng.sample([*names, *words, "kettle"], rng.randint(0, 5))
+        linked = rng.sample(names, rng.randint(0, 2))
+        article = ArticleFactory(body=" ".join(["The", *in_text, f"report {n}."]))
+        article.people.add(*(people[name] for name in linked))
+        has = set(in_text) | set(linked)
+        if {*names, *words} <= has and "kettle" not in in_text:
+            expected.add(article.pk)
+    assert expected  # the draw has some of each
+    prepared = ArticleSearch("the Abelard Bertrand walrus narwhal -kettle")
+    assert set(Article.objects.filter(prepared._match()).values_list("pk", flat=True)) == expected
 
 
 WEIGHT_OF = search.OCCURRENCE_WEIGHTS
