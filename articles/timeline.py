@@ -78,7 +78,7 @@ def _month_from_index(index: int) -> datetime.date:
 
 @lru_cache(maxsize=4096)
 def _month_label(month: datetime.date, language: str | None) -> str:
-    """ "October 2022", in ``language``: a search page labels up to 300 months, the same ones each time."""
+    """The month as "October 2022" in ``language``: a search page labels up to 300 months, the same each time."""
     return format_date(month, "F Y")
 
 

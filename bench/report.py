@@ -395,7 +395,8 @@ what it does; what is not SQL is Python and round trips. Plans are EXPLAIN (ANAL
 the page's count and page statements, with the request's `SET` commands replayed.
 
 **HTTP** is gunicorn on loopback (sync workers, 2 per core) under `wrk`, rotating over 500 article
-addresses or over the mix's search addresses; an error is a non-2xx/3xx answer or a socket error
+addresses or over the mix's search addresses, each requested once beforehand (the caches' steady
+state: pages and search counts cached); an error is a non-2xx/3xx answer or a socket error
 (wrk's timeout is 10 s). **Import** is `manage.py import_articles` on a JSONL file of generated
 articles (another seed) into a fresh, migrated scratch database; memory is the command's resident
 size, sampled from /proc, its peak the kernel's high-water mark. **Ranking:** known-item queries

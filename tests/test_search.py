@@ -660,14 +660,13 @@ def test_preparing_and_running_a_fallback_takes_a_bounded_number_of_queries():
     assert queries_for("walrus narwhal kettle zyxwvut") == few <= 4
 
 
+def dated_article(body: str, published_on: datetime.date) -> Article:
+    return ArticleFactory(body=body, published_on=published_on, published_precision="day")
+
+
 def test_only_the_newest_matches_are_scored_beyond_the_window_and_the_rest_follow_by_date(monkeypatch):
     articles = [
-        ArticleFactory(
-            body=f"walrus {'walrus ' * (n % 3)}report {n}",
-            published_on=datetime.date(2020, 1, 1 + n),
-            published_precision="day",
-        )
-        for n in range(12)
+        dated_article(f"walrus {'walrus ' * (n % 3)}report {n}", datetime.date(2020, 1, 1 + n)) for n in range(12)
     ]
     vocabulary_refresh()
     exact = {hit.pk: hit.rank for hit in found("walrus")}
@@ -682,13 +681,8 @@ def test_only_the_newest_matches_are_scored_beyond_the_window_and_the_rest_follo
 
 
 def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_words_are_all_scored(monkeypatch):
-    more_words = ArticleFactory(
-        body="walrus narwhal", published_on=datetime.date(2001, 1, 1), published_precision="day"
-    )
-    one_word = [
-        ArticleFactory(body=f"walrus report {n}", published_on=datetime.date(2020, 1, 1 + n), published_precision="day")
-        for n in range(25)
-    ]
+    more_words = dated_article("walrus narwhal", datetime.date(2001, 1, 1))
+    one_word = [dated_article(f"walrus report {n}", datetime.date(2020, 1, 1 + n)) for n in range(25)]
     monkeypatch.setattr(search, "PARTIAL_RANK_WINDOW", 4)
     monkeypatch.setattr(search, "PARTIAL_COMBINATION_BUDGET", 3)  # the newest one of each word
     search_ = ArticleSearch("walrus narwhal kettle")
@@ -703,16 +697,9 @@ def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_
 def test_an_old_article_with_a_rare_combination_of_the_words_is_scored_beyond_the_window(monkeypatch):
     """Each combination of words has a window of its own: a misremembered query's sought article
     (its two rare words) is not crowded out by newer articles pairing a common word with one of them."""
-    sought = ArticleFactory(
-        body="The narwhal by the lighthouse.", published_on=datetime.date(2001, 1, 1), published_precision="day"
-    )
+    sought = dated_article("The narwhal by the lighthouse.", datetime.date(2001, 1, 1))
     newer = [
-        ArticleFactory(
-            body=f"A walrus by the lighthouse, report {n}.",
-            published_on=datetime.date(2020, 1, 1 + n),
-            published_precision="day",
-        )
-        for n in range(25)
+        dated_article(f"A walrus by the lighthouse, report {n}.", datetime.date(2020, 1, 1 + n)) for n in range(25)
     ]
     ArticleFactory(body="Another walrus, report 99.")  # no "lighthouse": in no window of two words
     vocabulary_refresh()
