@@ -10,8 +10,8 @@ named by ``DATABASE_URL`` in the environment they are given (see ``bench/search.
   reader of each since the archive last changed (the uncached figures are the in-process ones).
   A warm-up under ``wrk`` would not do: requests it leaves queued in gunicorn's backlog, each
   the first of its search at a million articles (seconds), are still being answered when the
-  timed run starts, which then counted no search at all. Requests/s, non-2xx/3xx answers and socket errors
-  (connect, read, write, timeout) come from wrk's own report.
+  timed run starts, which then counted no search at all. Requests/s, non-2xx/3xx answers and
+  socket errors (connect, read, write, timeout) come from wrk's own report.
 - **Import**: a JSONL file of generated articles (``articles.corpus.Corpus``, in the import
   command's format) loaded by ``manage.py import_articles`` into a fresh, migrated database;
   the command's resident memory is sampled from /proc while it runs, with the kernel's own
