@@ -662,10 +662,13 @@ class ArticleSearch:
         which the GIN index answers; with people, also the linked articles that reach it (see
         ``_or_linked_with``).
         """
-        terms = self.ranked_terms
-        chosen = combinations(range(len(terms)), level)
-        text = " | ".join("(" + " & ".join(f"({terms[i].operand})" for i in combo) + ")" for combo in chosen)
+        chosen = combinations(range(len(self.ranked_terms)), level)
+        text = " | ".join(f"({self._conjunction(combo)})" for combo in chosen)
         return self._or_linked_with(Q(search_vector=self._query(text)), level)
+
+    def _conjunction(self, combo: tuple[int, ...]) -> str:
+        """The to_tsquery text of the ranked terms numbered ``combo``, all of them required."""
+        return " & ".join(f"({self.ranked_terms[i].operand})" for i in combo)
 
     def _or_linked_with(self, by_text: Q, level: int) -> Q:
         """``by_text`` (the articles with ``level`` of the terms in their text, which the GIN index
@@ -908,12 +911,11 @@ class ArticleSearch:
     def _partial_window(self, wanted, matches, level: int):
         """The partial matches to score: the newest of each combination of ``level`` terms, and the newest of all."""
         overall = matches.order_by(*NEWEST_ORDER).values("pk")[:PARTIAL_RANK_WINDOW]
-        terms = self.ranked_terms
-        chosen = list(combinations(range(len(terms)), level))
+        chosen = list(combinations(range(len(self.ranked_terms)), level))
         each = max(PARTIAL_COMBINATION_BUDGET // len(chosen), 1)
         # Each combination's text matches are matches already: only the index answers them.
         windows = [
-            wanted.filter(search_vector=self._query(" & ".join(f"({terms[i].operand})" for i in combo)))
+            wanted.filter(search_vector=self._query(self._conjunction(combo)))
             .filter(self._excluding())
             .order_by(*NEWEST_ORDER)
             .values("pk")[:each]
