@@ -15,10 +15,10 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower, Now
-from django.urls import reverse
 from django.utils import timezone
 
 from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT
+from articles.paths import route_path
 from articles.search import ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
 
@@ -262,7 +262,7 @@ class Source(SlugNaturalKeyMixin, TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:source_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return route_path("articles:source_detail", pk=self.pk, slug=self.slug)
 
 
 class Person(SlugNaturalKeyMixin, TimeStampedModel):
@@ -288,7 +288,7 @@ class Person(SlugNaturalKeyMixin, TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:person_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return route_path("articles:person_detail", pk=self.pk, slug=self.slug)
 
 
 class PersonAliasManager(models.Manager):
@@ -342,7 +342,7 @@ class Tag(SlugNaturalKeyMixin, TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:tag_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return route_path("articles:tag_detail", pk=self.pk, slug=self.slug)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -518,7 +518,7 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
                 near_duplicates_refresh([self.pk])
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:article_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return route_path("articles:article_detail", pk=self.pk, slug=self.slug)
 
     def _retracted_at_follow_status(self) -> None:
         """Stamp ``retracted_at`` when the article becomes retracted; clear it when an editor un-retracts it.
@@ -606,10 +606,7 @@ class ArticleVersion(models.Model):
         return f"{self.article} (version {self.number})"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "articles:article_version",
-            kwargs={"pk": self.article_id, "slug": self.article.slug, "number": self.number},
-        )
+        return route_path("articles:article_version", pk=self.article_id, slug=self.article.slug, number=self.number)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -677,7 +674,7 @@ class Claim(SlugNaturalKeyMixin, TimeStampedModel):
         return self.statement
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:claim_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return route_path("articles:claim_detail", pk=self.pk, slug=self.slug)
 
     @property
     def claimant(self) -> str:

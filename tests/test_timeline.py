@@ -5,7 +5,10 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from django.template import Context as TemplateContext
+from django.template import Template
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from articles.models import Article, ArticleStatus
 from articles.timeline import (
@@ -17,6 +20,7 @@ from articles.timeline import (
     Timeline,
     YearCount,
     span_for,
+    timeline_chart,
     timeline_for,
     timeline_from_counts,
 )
@@ -252,6 +256,28 @@ def test_an_empty_timeline_says_so_instead_of_drawing():
     html = render(Timeline(months=(), year_only=(), undated=3))
     assert "<svg" not in html
     assert "No dated articles to chart; 3 articles have no date." in html
+
+
+def test_the_chart_tag_draws_what_the_partial_draws_and_keeps_each_drawing_per_language():
+    timeline = Timeline(months=month_timeline(4, 0, 7).months, year_only=(YearCount(2022, 2),), undated=1)
+    drawn = timeline_chart(timeline)
+    assert drawn == render(timeline)
+    # The same counts, counted again: the same drawing, not drawn anew.
+    assert timeline_chart(Timeline(months=timeline.months, year_only=timeline.year_only, undated=1)) is drawn
+    assert timeline_chart(Timeline(months=timeline.months, year_only=timeline.year_only, undated=2)) != drawn
+    # Months are named in the language of the request (which counts its own timeline).
+    with translation.override("de"):
+        assert "Januar 2022: 4 articles" in timeline_chart(Timeline(**vars_of(timeline)))
+    assert "January 2022: 4 articles" in drawn
+    assert template_render("{% load archive_tags %}{% timeline_chart timeline %}", timeline=timeline) == drawn
+
+
+def vars_of(timeline: Timeline) -> dict:
+    return {"months": timeline.months, "year_only": timeline.year_only, "undated": timeline.undated}
+
+
+def template_render(source: str, **context) -> str:
+    return Template(source).render(TemplateContext(context))
 
 
 # --- The span ----------------------------------------------------------------------------------

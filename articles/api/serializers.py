@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from articles.filters import ActiveFilter, ArticleFilterSet, Facet, FacetValue
 from articles.models import Article, ArticleVersion, Claim, ClaimReport, NearDuplicate, Person, Source, Tag
+from articles.paths import route_path
 from articles.search import HIGHLIGHT_START, HIGHLIGHT_STOP, Suggestions
 from articles.timeline import DateSpan, PreciseDate
 
@@ -38,7 +39,7 @@ def api_path(obj: Model) -> str:
 
     The API's detail routes are named like the pages': ``<model name>_detail``.
     """
-    return reverse(f"api:{obj._meta.model_name}_detail", kwargs={"pk": obj.pk, "slug": obj.slug})
+    return route_path(f"api:{obj._meta.model_name}_detail", pk=obj.pk, slug=obj.slug)
 
 
 def links(request: HttpRequest, obj: Model) -> dict:
@@ -48,8 +49,8 @@ def links(request: HttpRequest, obj: Model) -> dict:
 def search_links(request: HttpRequest, query_string: str) -> dict:
     """The search page and its JSON twin for a query string (``"?…"``, as the FilterSet writes them)."""
     return {
-        "url": absolute(request, reverse("articles:search") + query_string),
-        "api_url": absolute(request, reverse("api:search") + query_string),
+        "url": absolute(request, route_path("articles:search") + query_string),
+        "api_url": absolute(request, route_path("api:search") + query_string),
     }
 
 
@@ -269,7 +270,7 @@ def article_claim(request: HttpRequest, article: Article, report: ClaimReport) -
 
 def version_api_path(obj: ArticleVersion) -> str:
     """The path of the JSON twin of a version page (``get_absolute_url`` is the page's)."""
-    return reverse("api:article_version", kwargs={"pk": obj.article_id, "slug": obj.article.slug, "number": obj.number})
+    return route_path("api:article_version", pk=obj.article_id, slug=obj.article.slug, number=obj.number)
 
 
 def version_links(request: HttpRequest, obj: ArticleVersion) -> dict:

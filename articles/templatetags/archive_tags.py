@@ -10,6 +10,8 @@ from django.utils.safestring import mark_safe
 from articles.citations import ARCHIVE_NAME
 from articles.feeds import archive_feed_title, entity_feed_title, search_feed_title, with_query
 from articles.structured_data import web_address
+from articles.timeline import Timeline
+from articles.timeline import timeline_chart as draw_timeline
 
 register = template.Library()
 
@@ -28,6 +30,12 @@ def nav_link(context, section: str, label: str) -> str:
     if current:
         return format_html('<a href="{}" aria-current="{}">{}</a>', href, current, label)
     return format_html('<a href="{}">{}</a>', href, label)
+
+
+@register.simple_tag
+def timeline_chart(timeline: Timeline) -> str:
+    """The chart of a ``Timeline`` (``articles.timeline.timeline_chart``): ``{% timeline_chart timeline %}``."""
+    return draw_timeline(timeline)
 
 
 @register.filter
