@@ -5,7 +5,6 @@ import, the admin nor a raw SQL session can break them.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower, Now
 from django.utils import timezone
 
-from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT
+from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT, FingerprintRows
 from articles.paths import route_path
 from articles.search import ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
@@ -813,33 +812,6 @@ HAVING count(*) <= %(max_holders)s
 COPY_FINGERPRINTS_SQL = "COPY articles_articlefingerprint (hash, article_id) FROM STDIN"
 
 
-@dataclass(frozen=True, slots=True)
-class FingerprintRows:
-    """Fingerprints made ready to store, which takes no database and may be done in another thread.
-
-    ``copy_text`` is the rows in COPY's text format, sorted by hash: the order of
-    the primary key, which new rows mostly extend at random places, so that
-    neighbours share the index pages each insert reads. COPY writes them in
-    batches (one WAL record per page rather than per row): a third less work
-    than an INSERT of the same rows. ``hashes`` is the array literal the
-    lookup takes (a list would be adapted one element at a time, in Python).
-    """
-
-    copy_text: str
-    hashes: str
-
-    @classmethod
-    def of(cls, prints: Mapping[int, Iterable[int]]) -> "FingerprintRows":
-        """The rows of ``prints``: fingerprint sets by article id."""
-        hashes = [value for values in prints.values() for value in values]
-        article_ids = [pk for pk, values in prints.items() for _ in values]
-        in_order = sorted(range(len(hashes)), key=hashes.__getitem__)
-        return cls(
-            copy_text="".join([f"{hashes[i]}\t{article_ids[i]}\n" for i in in_order]),
-            hashes="{" + ",".join(map(str, hashes)) + "}",
-        )
-
-
 class ArticleFingerprintQuerySet(models.QuerySet):
     def store(self, prints: Mapping[int, Iterable[int]], *, max_holders: int) -> dict[int, list[int]]:
         """Store ``prints`` (fingerprint sets by article id) and return the other articles holding each.
@@ -875,11 +847,19 @@ class ArticleFingerprint(models.Model):
     (deletes when a text changes: some 20 ms at 100,000 articles) at next to no
     cost per insert; a B-tree on the article would add about a quarter to the
     cost of storing fingerprints (see bench/near_duplicates.py).
+
+    The link to the article is kept by the database's triggers rather than a foreign key
+    (migration 0018): an article has some 260 fingerprints, and a foreign key checks each
+    row on its own, which took a fifth of an import's time. The triggers check each
+    statement's rows at once, and delete an article's fingerprints with it (so Django
+    does nothing on delete: the database does it).
     """
 
     pk = models.CompositePrimaryKey("hash", "article")
     hash = models.BigIntegerField()
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="fingerprints", db_index=False)
+    article = models.ForeignKey(
+        Article, on_delete=models.DO_NOTHING, related_name="fingerprints", db_index=False, db_constraint=False
+    )
 
     objects = ArticleFingerprintQuerySet.as_manager()
 

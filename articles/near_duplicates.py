@@ -34,7 +34,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
 
@@ -232,3 +232,47 @@ def overlap(a: list[str], b: list[str]) -> Overlap:
     # Neighbouring passages may share a word or two (a 5-gram that matched elsewhere): count words once.
     shared = len(set().union(*counted))
     return Overlap(passages=len(counted), words=shared, containment=shared / len(a))
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintRows:
+    """Fingerprints made ready to store, which takes no database and may be done in another thread.
+
+    ``copy_text`` is the rows in COPY's text format, sorted by hash: the order of
+    the primary key, which new rows mostly extend at random places, so that
+    neighbours share the index pages each insert reads. COPY writes them in
+    batches (one WAL record per page rather than per row): a third less work
+    than an INSERT of the same rows. ``hashes`` is the array literal the
+    lookup takes (a list would be adapted one element at a time, in Python).
+    """
+
+    copy_text: str
+    hashes: str
+
+    @classmethod
+    def of(cls, prints: Mapping[int, Iterable[int]]) -> FingerprintRows:
+        """The rows of ``prints``: fingerprint sets by article id."""
+        hashes = [value for values in prints.values() for value in values]
+        article_ids = [pk for pk, values in prints.items() for _ in values]
+        in_order = sorted(range(len(hashes)), key=hashes.__getitem__)
+        return cls(
+            copy_text="".join([f"{hashes[i]}\t{article_ids[i]}\n" for i in in_order]),
+            hashes="{" + ",".join(map(str, hashes)) + "}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """Some articles' fingerprints (sets by article id), and the same made ready to store."""
+
+    prints: dict[int, set[int]]
+    rows: FingerprintRows
+
+
+def texts_analyse(bodies: Mapping[int, str]) -> TextAnalysis:
+    """The fingerprints of these texts (by article id), ready to look up and store.
+
+    Pure Python and the import's hottest work: the import runs it in a process of its own.
+    """
+    prints = {pk: fingerprints(words(body)) for pk, body in bodies.items()}
+    return TextAnalysis(prints=prints, rows=FingerprintRows.of(prints))

@@ -14,9 +14,11 @@ named by ``DATABASE_URL`` in the environment they are given (see ``bench/search.
   socket errors (connect, read, write, timeout) come from wrk's own report.
 - **Import**: a JSONL file of generated articles (``articles.corpus.Corpus``, in the import
   command's format) loaded by ``manage.py import_articles`` into a fresh, migrated database;
-  the command's resident memory is sampled from /proc while it runs, with the kernel's own
-  high-water mark (``VmHWM``) for the peak. Not ``wait4``'s ``ru_maxrss``: that counts the
-  moment between fork and exec, when the child is still a copy of this (much larger) process.
+  the resident memory of the command and of the processes it starts (the one that finds the
+  texts' fingerprints) is sampled from /proc while it runs, summed, with the kernel's own
+  high-water marks (``VmHWM``) for the peak: the command's plus its helpers' (an upper bound,
+  as their peaks need not coincide). Not ``wait4``'s ``ru_maxrss``: that counts the moment
+  between fork and exec, when the child is still a copy of this (much larger) process.
 """
 
 from __future__ import annotations
@@ -245,6 +247,29 @@ def import_file_write(path: Path, *, articles: int, seed: int) -> int:
     return path.stat().st_size
 
 
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """A process's peak and current resident size (``VmHWM``, ``VmRSS``), in kB."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in status if ":" in line)
+    return int(fields["VmHWM"].split()[0]), int(fields["VmRSS"].split()[0])
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by those, from each process's parent in /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The parent is the second field after the name, which is in parentheses and may hold any.
+            after_name = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(after_name[1]), []).append(int(stat.parent.name))
+    found, waiting = [], [pid]
+    while waiting:
+        for child in children.get(waiting.pop(), []):
+            found.append(child)
+            waiting.append(child)
+    return found
+
+
 def import_measure(env: dict[str, str], path: Path) -> dict:
     """Run ``import_articles path`` (``env`` names a fresh, migrated database); rate, time and memory."""
     # Output to files, not pipes: a pipe nobody reads until the end could fill up and stall the command.
@@ -259,18 +284,24 @@ def import_measure(env: dict[str, str], path: Path) -> dict:
             stderr=err,
         )
     samples: list[tuple[float, float]] = []
-    peak_kb = 0
+    command_peak_kb = 0
+    helper_peaks_kb: dict[int, int] = {}
     proc = Path(f"/proc/{process.pid}")
     while process.poll() is None:
         with contextlib.suppress(OSError, ValueError):
             # Until exec the child is still a copy of this process: its figures are not the command's.
             if b"import_articles" in (proc / "cmdline").read_bytes():
-                # VmHWM: the peak resident size since the command started (exec resets it).
-                status = (proc / "status").read_text().splitlines()
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
-                peak_kb = max(peak_kb, int(fields["VmHWM"].split()[0]))
-                samples.append((time.monotonic() - started, int(fields["VmRSS"].split()[0]) / 1024))
+                # VmHWM: the peak resident size since the process started (exec resets it).
+                peak_now_kb, resident_kb = _memory_kb(process.pid)
+                command_peak_kb = max(command_peak_kb, peak_now_kb)
+                for helper in _descendants(process.pid):
+                    with contextlib.suppress(OSError, ValueError, KeyError):
+                        helper_peak_kb, helper_resident_kb = _memory_kb(helper)
+                        helper_peaks_kb[helper] = max(helper_peaks_kb.get(helper, 0), helper_peak_kb)
+                        resident_kb += helper_resident_kb
+                samples.append((time.monotonic() - started, resident_kb / 1024))
         time.sleep(MEMORY_SAMPLE_SECONDS)
+    peak_kb = command_peak_kb + sum(helper_peaks_kb.values())
     wall = time.monotonic() - started
     stdout, stderr = out_path.read_text(), err_path.read_text()
     if process.returncode != 0:
@@ -287,6 +318,7 @@ def import_measure(env: dict[str, str], path: Path) -> dict:
         "wall_seconds": round(wall, 1),
         "wall_rate": round(imported / wall, 1),
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        "helper_processes": len(helper_peaks_kb),
         "memory": memory_is_flat(samples),
         "rss_mb": summary([mb for _, mb in samples]) if samples else None,
         "rss_samples": [[round(seconds, 1), round(mb, 1)] for seconds, mb in samples[:: max(1, len(samples) // 60)]],

@@ -7,11 +7,12 @@ import re
 from io import StringIO
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 from hypothesis import given
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from articles import near_duplicates
 from articles.models import Article, ArticleFingerprint, ArticleStatus, NearDuplicate
 from articles.near_duplicates import (
+    BOILERPLATE_HOLDERS,
     GUARANTEE_WORDS,
     MIN_SHARED_WORDS,
     WINNOW_WINDOW,
@@ -340,6 +342,64 @@ def test_deleting_an_article_deletes_its_fingerprints_and_pairs(db):
 
     assert not NearDuplicate.objects.exists()
     assert set(ArticleFingerprint.objects.values_list("article_id", flat=True)) == {original.pk}
+
+
+def test_deleting_articles_in_sql_deletes_their_fingerprints_too(db):
+    kept, deleted, also_deleted = (ArticleFactory(body=generated_text(seed)) for seed in (60, 61, 62))
+    fingerprinted = set(ArticleFingerprint.objects.values_list("article_id", flat=True))
+    assert fingerprinted == {kept.pk, deleted.pk, also_deleted.pk}
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM articles_nearduplicate")
+        cursor.execute("DELETE FROM articles_article_people")
+        cursor.execute("DELETE FROM articles_article_authors")
+        cursor.execute("DELETE FROM articles_article_tags")
+        cursor.execute("DELETE FROM articles_article WHERE id IN (%s, %s)", [deleted.pk, also_deleted.pk])
+
+    assert set(ArticleFingerprint.objects.values_list("article_id", flat=True)) == {kept.pk}
+
+
+def test_truncating_the_articles_empties_the_fingerprints(db):
+    ArticleFactory(body=generated_text(60))
+    assert ArticleFingerprint.objects.exists()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
+        cursor.execute("TRUNCATE articles_article CASCADE")
+
+    assert not ArticleFingerprint.objects.exists()
+
+
+def test_fingerprints_of_an_article_that_does_not_exist_are_refused(db):
+    article = ArticleFactory()
+    missing = article.pk + 1000
+
+    refused = pytest.raises(IntegrityError, match=f"Key \\(article_id\\)=\\({missing}\\) is not present")
+    with refused, transaction.atomic():
+        ArticleFingerprint.objects.store({article.pk: {1, 2}, missing: {3}}, max_holders=BOILERPLATE_HOLDERS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFingerprint.objects.bulk_create([ArticleFingerprint(hash=4, article_id=missing)])
+    ArticleFingerprint.objects.bulk_create([ArticleFingerprint(hash=5, article=article)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleFingerprint.objects.filter(hash=5).update(article_id=missing)
+
+    stored = ArticleFingerprint.objects.filter(hash__in=[1, 2, 3, 4, 5])
+    assert list(stored.values_list("hash", "article_id")) == [(5, article.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_storing_fingerprints_holds_off_deleting_their_article_until_commit():
+    """As the foreign key did: the articles named are locked (FOR KEY SHARE) by the storing transaction."""
+    article = ArticleFactory()
+    with transaction.atomic():
+        ArticleFingerprint.objects.store({article.pk: {1}}, max_holders=BOILERPLATE_HOLDERS)
+        with (
+            psycopg.connect(**connection.get_connection_params()) as other,
+            pytest.raises(psycopg.errors.LockNotAvailable),
+        ):
+            other.execute("SELECT FROM articles_article WHERE id = %s FOR UPDATE NOWAIT", [article.pk])
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT FROM articles_article WHERE id = %s FOR UPDATE NOWAIT", [article.pk])
 
 
 # --- Import ---------------------------------------------------------------------------------------
