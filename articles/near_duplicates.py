@@ -1,6 +1,7 @@
 """Finding texts that retell the same report: fingerprints and their verification.
 
-Pure functions, no database. Two steps, after Schleimer, Wilkerson and Aiken,
+Pure functions, no database and no Django (the import runs ``texts_analyse`` in a helper
+process of its own, ``articles.helper_process``). Two steps, after Schleimer, Wilkerson and Aiken,
 "Winnowing: local algorithms for document fingerprinting" (SIGMOD 2003,
 https://theory.stanford.edu/~aiken/publications/papers/sigmod03.pdf):
 
@@ -236,7 +237,7 @@ def overlap(a: list[str], b: list[str]) -> Overlap:
 
 @dataclass(frozen=True, slots=True)
 class FingerprintRows:
-    """Fingerprints made ready to store, which takes no database and may be done in another thread.
+    """Fingerprints made ready to store, which takes no database and is done in the import's helper process.
 
     ``copy_text`` is the rows in COPY's text format, sorted by hash: the order of
     the primary key, which new rows mostly extend at random places, so that

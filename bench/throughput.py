@@ -294,8 +294,11 @@ def import_measure(env: dict[str, str], path: Path) -> dict:
                 # VmHWM: the peak resident size since the process started (exec resets it).
                 peak_now_kb, resident_kb = _memory_kb(process.pid)
                 command_peak_kb = max(command_peak_kb, peak_now_kb)
+                command_line = (proc / "cmdline").read_bytes()
                 for helper in _descendants(process.pid):
                     with contextlib.suppress(OSError, ValueError, KeyError):
+                        if Path(f"/proc/{helper}/cmdline").read_bytes() == command_line:
+                            continue  # forked, not yet the helper: a copy of the command
                         helper_peak_kb, helper_resident_kb = _memory_kb(helper)
                         helper_peaks_kb[helper] = max(helper_peaks_kb.get(helper, 0), helper_peak_kb)
                         resident_kb += helper_resident_kb
