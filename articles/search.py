@@ -54,6 +54,7 @@ from __future__ import annotations
 import functools
 import math
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -684,23 +685,37 @@ class ArticleSearch:
         from articles.models import Article
 
         terms = self.ranked_terms
-        people = [person for term in terms for person in term.people]
-        if not people:
+        named = {person.pk: person for term in terms for person in term.people}
+        if not named:
             return by_text
-        found = []
-        for term in terms:
-            by_word = Q(search_vector=self._query(term.operand))
-            # The link first: two index probes, where the text test unpacks the vector, and these
-            # articles are linked to someone named, usually by the words that name them.
-            matched = _is_linked(term.people) | by_word if term.people else by_word
-            found.append(Case(When(matched, then=Value(1)), default=Value(0)))
-        counted = (
-            Article.objects.filter(pk__in=_linked_articles(people))
-            .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), self._excluding())
-            .order_by()
-            .values("pk")
-        )
-        return Q(pk__in=Article.objects.filter(by_text).order_by().values("pk").union(counted, all=True))
+        # A link to someone named by ``level`` of the terms (a full name's every word names the
+        # same people) is enough: those articles need no test but the exclusions'. At 1,000,000
+        # articles, testing the 8,489 linked to the people "Ramon Sanchez" names took 150 ms.
+        naming_terms = Counter(pk for term in terms for pk in {person.pk for person in term.people})
+        enough = [person for pk, person in named.items() if naming_terms[pk] >= level]
+        fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
+        gathered = [Article.objects.filter(by_text).order_by().values("pk")]
+        if enough:
+            linked = _linked_articles(enough)
+            excluding = self._excluding()
+            gathered.append(
+                Article.objects.filter(pk__in=linked).filter(excluding).order_by().values("pk") if excluding else linked
+            )
+        if fewer:
+            found = []
+            for term in terms:
+                by_word = Q(search_vector=self._query(term.operand))
+                # The link first: two index probes, where the text test unpacks the vector, and these
+                # articles are linked to someone named, usually by the words that name them.
+                matched = _is_linked(term.people) | by_word if term.people else by_word
+                found.append(Case(When(matched, then=Value(1)), default=Value(0)))
+            gathered.append(
+                Article.objects.filter(pk__in=_linked_articles(fewer))
+                .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), self._excluding())
+                .order_by()
+                .values("pk")
+            )
+        return Q(pk__in=gathered[0].union(*gathered[1:], all=True))
 
     def _excluding(self) -> Q:
         condition = Q()

@@ -569,6 +569,36 @@ def test_every_term_with_names_is_matched_by_text_or_link_and_exclusions_still_e
     assert set(Article.objects.filter(prepared._match()).values_list("pk", flat=True)) == expected
 
 
+def test_a_link_to_someone_several_words_name_counts_for_each_of_them_and_exclusions_still_exclude():
+    """A full name's words all name its person: a link to them counts for every one of those words
+    (without the article's text being read), at every level and for every word, as a test would."""
+    rng = random.Random(13)
+    full, other = PersonFactory(name="Abelard Bertrand"), PersonFactory(name="Cosima")
+    prepared = ArticleSearch("Abelard Bertrand Cosima walrus -kettle")
+    named = {term.text.lower(): {person.pk for person in term.people} for term in prepared.ranked_terms}
+    assert named["abelard"] == named["bertrand"] == {full.pk} and named["cosima"] == {other.pk}
+    has = {}
+    for n in range(80):
+        in_text = rng.sample(["abelard", "bertrand", "cosima", "walrus", "kettle"], rng.randint(0, 4))
+        linked = rng.sample([full, other], rng.randint(0, 2))
+        article = ArticleFactory(body=" ".join(["The", *in_text, f"report {n}."]))
+        article.people.add(*linked)
+        links = {person.pk for person in linked}
+        terms = {word for word, pks in named.items() if word in in_text or pks & links}
+        has[article.pk] = (terms, "kettle" in in_text)
+    for level in range(1, len(named) + 1):
+        expected = {pk for pk, (terms, excluded) in has.items() if len(terms) >= level and not excluded}
+        found = Article.objects.filter(prepared._at_least(level), prepared._excluding())
+        assert set(found.values_list("pk", flat=True)) == expected, level
+    every = {pk for pk, (terms, excluded) in has.items() if len(terms) == len(named) and not excluded}
+    assert every  # the draw has some
+    assert set(Article.objects.filter(prepared._match()).values_list("pk", flat=True)) == every
+    # The name alone: every word names the person, so a link is every word.
+    name_only = ArticleSearch("Abelard Bertrand -kettle")
+    expected = {pk for pk, (terms, excluded) in has.items() if {"abelard", "bertrand"} <= terms and not excluded}
+    assert set(Article.objects.filter(name_only._match()).values_list("pk", flat=True)) == expected
+
+
 WEIGHT_OF = search.OCCURRENCE_WEIGHTS
 _STORED = re.compile(r"'((?:[^']|'')+)'(?::([0-9A-D,]+))?")
 
