@@ -694,10 +694,10 @@ class ArticleSearch:
         naming_terms = Counter(pk for term in terms for pk in {person.pk for person in term.people})
         enough = [person for pk, person in named.items() if naming_terms[pk] >= level]
         fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
+        excluding = self._excluding()
         gathered = [Article.objects.filter(by_text).order_by().values("pk")]
         if enough:
             linked = _linked_articles(enough)
-            excluding = self._excluding()
             gathered.append(
                 Article.objects.filter(pk__in=linked).filter(excluding).order_by().values("pk") if excluding else linked
             )
@@ -711,7 +711,7 @@ class ArticleSearch:
                 found.append(Case(When(matched, then=Value(1)), default=Value(0)))
             gathered.append(
                 Article.objects.filter(pk__in=_linked_articles(fewer))
-                .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), self._excluding())
+                .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), excluding)
                 .order_by()
                 .values("pk")
             )
