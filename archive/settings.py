@@ -120,7 +120,12 @@ DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL is None:
     from archive.embedded_db import embedded_database_url
 
-    DATABASE_URL = embedded_database_url(Path(env("EMBEDDED_PGDATA", str(BASE_DIR / ".pgdata"))))
+    # Unset: a quarter of this machine's memory (archive.embedded_db.server_settings).
+    shared_buffers_mb = env("EMBEDDED_SHARED_BUFFERS_MB")
+    DATABASE_URL = embedded_database_url(
+        Path(env("EMBEDDED_PGDATA", str(BASE_DIR / ".pgdata"))),
+        shared_buffers_mb=int(shared_buffers_mb) if shared_buffers_mb else None,
+    )
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
 # Lets two test runs share one server without dropping each other's test database.

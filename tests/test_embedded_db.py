@@ -21,7 +21,8 @@ HOLDER_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from archive.embedded_db import embedded_database_url
 
-    print(embedded_database_url(Path(sys.argv[1])), flush=True)
+    shared_buffers_mb = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    print(embedded_database_url(Path(sys.argv[1]), shared_buffers_mb=shared_buffers_mb), flush=True)
     sys.stdin.readline()  # hold the server until told to exit
     """
 )
@@ -30,9 +31,10 @@ HOLDER_SCRIPT = textwrap.dedent(
 class Holder:
     """A process that starts or joins the embedded server and holds it until ``release()``."""
 
-    def __init__(self, pgdata: Path):
+    def __init__(self, pgdata: Path, *, shared_buffers_mb: int | None = None):
+        size = [] if shared_buffers_mb is None else [str(shared_buffers_mb)]
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER_SCRIPT, str(pgdata)],
+            [sys.executable, "-c", HOLDER_SCRIPT, str(pgdata), *size],
             cwd=settings.BASE_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -59,6 +61,13 @@ def server_is_running(pgdata: Path) -> bool:
 def answers(url: str) -> bool:
     with psycopg.connect(url) as connection:
         return connection.execute("SELECT 1").fetchone() == (1,)
+
+
+def shared_buffers_mb(url: str) -> int:
+    with psycopg.connect(url) as connection:
+        query = "SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'"
+        (pages,) = connection.execute(query).fetchone()
+    return pages * 8192 // 2**20
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +125,34 @@ def test_sigterm_stops_the_server_cleanly(pgdata):
     holder.process.terminate()
     holder.process.wait(EXIT_TIMEOUT)
     assert not server_is_running(pgdata)
+
+
+def test_the_server_is_given_a_quarter_of_the_memory_from_its_very_first_start(tmp_path):
+    pgdata = tmp_path / "pgdata"  # not initialised yet: initdb, then the start, both in the holder
+    holder = Holder(pgdata)
+    try:
+        quarter = psutil.virtual_memory().total // 4 // 2**20
+        assert shared_buffers_mb(holder.url) == max(quarter, 128)
+        assert (pgdata / "archive.conf").read_text().count("shared_buffers") == 1
+    finally:
+        holder.release()
+
+
+def test_a_chosen_size_applies_from_the_next_start_and_a_running_server_keeps_its_own(pgdata):
+    first = Holder(pgdata, shared_buffers_mb=200)
+    joining = Holder(pgdata, shared_buffers_mb=300)  # joins the running server: no restart
+    try:
+        assert shared_buffers_mb(first.url) == 200
+        assert shared_buffers_mb(joining.url) == 200
+    finally:
+        first.release()
+        joining.release()
+    assert not server_is_running(pgdata)
+
+    restarted = Holder(pgdata, shared_buffers_mb=300)
+    try:
+        assert shared_buffers_mb(restarted.url) == 300
+        included = (pgdata / "postgresql.conf").read_text().splitlines()
+        assert included.count("include_if_exists = 'archive.conf'") == 1  # written once, whatever the starts
+    finally:
+        restarted.release()
