@@ -330,7 +330,7 @@ class ArticleFilterSet(django_filters.FilterSet):
             self._qs = self.filter_queryset(self.searched)
         return self._qs
 
-    def results(self, total: int | None = None) -> QuerySet:
+    def results(self, total: int | None = None, months: list[MonthCountRow] | None = None) -> QuerySet:
         """``qs``, in the same order, found the way that suits how many results there are.
 
         Sorted by relevance, the search is told the number (``ArticleSearch.count_known``): all
@@ -338,36 +338,38 @@ class ArticleFilterSet(django_filters.FilterSet):
         window is found whichever way reads less. Sorted by date, at most ``FEW_RESULTS`` are found
         and then sorted (``ArticleQuerySet.sorted_by``). ``total``: their number when counted
         already (``counts``); otherwise, for a date sort, a count that stops past ``FEW_RESULTS``.
+        ``months``: their counts by month, as ``counts`` gives them (they tell how far back the
+        window reaches).
         """
         results = self.qs  # prepares the search, too
         if not self.query:
             return results
         if self.order == SORT_RELEVANCE:
-            if total is not None and self.article_search.count_known(total):
+            if total is not None and self.article_search.count_known(total, months or ()):
                 return self.filter_queryset(self.searched)
             return results
         if total is None:
             total = results.order_by()[: FEW_RESULTS + 1].count()
         return results.sorted_by(self.order, few=True) if total <= FEW_RESULTS else results
 
-    def pages(self, total: int) -> "QuerySet | WindowFirst":
-        """``results(total)``, to be sliced a page at a time (the paginator's object list).
+    def pages(self, total: int, months: list[MonthCountRow] | None = None) -> "QuerySet | WindowFirst":
+        """``results(total, months)``, to be sliced a page at a time (the paginator's object list).
 
         A relevance-sorted search whose ranking window is full reads a page from the window or
         from the rest, never from every result at once (``WindowFirst``).
         """
-        results = self.results(total)
+        results = self.results(total, months)
         search = self.article_search
         if not (self.query and self.order == SORT_RELEVANCE and search.splits_at_window(total)):
             return results
         try:
             search.part = WINDOW
-            window = self.filter_queryset(self.searched)
+            scored = self.filter_queryset(self.searched)
             search.part = PAST_WINDOW
             newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
         finally:
             search.part = None
-        return WindowFirst(window, newest, total=total)
+        return WindowFirst(scored, newest, total=total, search=search)
 
     def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
         """Every filter but ``q`` and those in ``skip``, then the search words, then the sort.

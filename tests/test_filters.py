@@ -4,7 +4,9 @@ import datetime
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
@@ -300,6 +302,40 @@ def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_queryse
         assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
     assert [hit.rank > 0 for hit in pages[0:5]] == [True, True, True, False, False]
     assert len(one_queryset) == len(articles)
+
+
+def test_a_window_found_by_sorting_reads_only_the_months_it_reaches_back_to(monkeypatch):
+    mixed_dates_matching("conscription")
+    dated(datetime.date(2021, 5, 20), body="Conscription again, later that month.")  # the window's last month
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    with CaptureQueriesContext(connection) as queries:
+        pages = filterset.pages(counts.total, counts.months)
+        first_page = pages[0:2]
+    assert filterset.article_search.window_sorted
+    assert filterset.article_search.window_floor == datetime.date(2021, 5, 1)  # 1 match in 2023, 3 in May 2021
+    assert "'2021-05-01'" in queries[0]["sql"]
+    assert first_page == one_queryset[0:2]
+    for start, stop in [(0, 6), (2, 4), (3, 6), (1, 20)]:
+        page = pages[start:stop]
+        assert page == one_queryset[start:stop]
+        assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
+    assert [hit.rank > 0 for hit in pages[0:6]] == [True] * 3 + [False] * 3
+
+
+def test_a_window_reaching_past_the_dated_results_reads_them_all(monkeypatch):
+    mixed_dates_matching("conscription")  # four dated matches and one undated
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 5)
+    ArticleFactory(body="Conscription, undated too.")
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months)
+    assert filterset.article_search.window_sorted and filterset.article_search.window_floor is None
+    assert pages[0:6] == one_queryset
+    assert [hit.rank > 0 for hit in pages[0:6]] == [True] * 5 + [False]
 
 
 def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):

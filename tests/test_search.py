@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import search
 from articles.models import Article, ArticleStatus
-from articles.search import ArticleSearch
+from articles.search import ArticleSearch, newest_months_floor
 from articles.services import vocabulary_refresh
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
 
@@ -740,3 +740,14 @@ def test_an_old_article_with_a_rare_combination_of_the_words_is_scored_beyond_th
     assert search_.fallback.level == 2
     assert hits[0] == sought and hits[0].rank > 0
     assert {hit.pk for hit in hits if hit.rank > 0} == {sought.pk, *(article.pk for article in newer[-4:])}
+
+
+def test_the_window_reaches_back_to_the_month_holding_its_oldest_result_and_never_past_undated_ones():
+    may, june, july = datetime.date(2021, 5, 1), datetime.date(2021, 6, 1), datetime.date(2021, 7, 1)
+    months = [(may, "day", 2), (july, "day", 1), (may, "year", 1), (None, "", 9), (june, "month", 1)]
+    assert newest_months_floor(months, 1) == july
+    assert newest_months_floor(months, 2) == june
+    assert newest_months_floor(months, 3) == may  # May's articles, of any precision, counted together
+    assert newest_months_floor(months, 5) == may
+    assert newest_months_floor(months, 6) is None  # the sixth newest is undated: nothing may be left out
+    assert newest_months_floor([], 1) is None

@@ -91,7 +91,7 @@ class SearchView(FilterView):
         started = time.monotonic()
         # Counted first: the paginator takes the count from them, and the search suits it (``pages``).
         self.result_counts: ResultCounts = self.filterset.counts()
-        self.object_list = self.filterset.pages(self.result_counts.total)
+        self.object_list = self.filterset.pages(self.result_counts.total, self.result_counts.months)
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         if self.logs_searches:
             self.search_log(context, duration_ms=round((time.monotonic() - started) * 1000))
