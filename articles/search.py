@@ -493,7 +493,17 @@ class ArticleSearch:
     def _word_operand(self, word: str) -> str:
         return _any_of([_lexeme(spelling) for spelling in (word, *spelling_variants(word))])
 
-    def _term_operand(self, term: Term, *, with_names: bool) -> str:
+    def _term_operand(self, term: Term, *, with_names: bool, lexemes: dict[str, dict[str, int]] | None = None) -> str:
+        """``term`` as a to_tsquery operand; ``with_names``, OR any name of the people it names.
+
+        ``lexemes`` (each spelling's lexemes, as ``ranked_terms`` looks them up): for ranking, a
+        one-word term leaves out the names that hold the word itself. Every occurrence of such a
+        name holds an occurrence of the word, which ``ts_rank_cd`` counts already (each occurrence
+        of an alternative is a cover of its own, and covers are the smallest spans that match), so
+        the score is the same; but each alternative is a phrase to look for in every scored
+        article. "Ramon", naming people whose eight names all hold it, scored 5,000 articles in
+        210 ms with the names and in 54 ms without them.
+        """
         operands = [self._word_operand(word) for word in term.words[:-1]]
         last = term.words[-1]
         if term.prefix:
@@ -505,17 +515,20 @@ class ArticleSearch:
             operands.append(self._word_operand(last))
         operand = " <-> ".join(operands)
         if with_names and term in self.people_by_term:
-            names = [
-                " <-> ".join(_lexeme(word) for word in name.split())
-                for person in self.people_by_term[term]
-                for name in (person.name, *person.alias_names)
-            ]
-            operand = _any_of([f"({operand})", *(f"({name})" for name in names)])
+            people = self.people_by_term[term]
+            names = [name.split() for person in people for name in (person.name, *person.alias_names)]
+            if lexemes is not None and len(term.words) == 1 and not term.prefix:
+                own = {lexeme for spelling in (last, *spelling_variants(last)) for lexeme in lexemes.get(spelling, {})}
+                names = [name for name in names if not any(own & lexemes.get(word, {}).keys() for word in name)]
+            phrases = [" <-> ".join(_lexeme(word) for word in name) for name in names]
+            operand = _any_of([f"({operand})", *(f"({phrase})" for phrase in phrases)])
         return operand
 
-    def _group_operand(self, group: tuple[Term, ...], *, with_names: bool) -> str:
+    def _group_operand(
+        self, group: tuple[Term, ...], *, with_names: bool, lexemes: dict[str, dict[str, int]] | None = None
+    ) -> str:
         """One group of alternatives (terms joined by OR)."""
-        return _any_of([f"({self._term_operand(term, with_names=with_names)})" for term in group])
+        return _any_of([f"({self._term_operand(term, with_names=with_names, lexemes=lexemes)})" for term in group])
 
     def _tsquery(self, *, with_names: bool) -> str:
         groups = [self._group_operand(group, with_names=with_names) for group in self.parsed.groups]
@@ -616,7 +629,7 @@ class ArticleSearch:
                 RankedTerm(
                     text=" OR ".join(term.text for term in group),
                     operand=self._group_operand(group, with_names=False),
-                    ranking_operand=self._group_operand(group, with_names=True),
+                    ranking_operand=self._group_operand(group, with_names=True, lexemes=lexemes),
                     people=tuple(person for term in group for person in self.people_by_term.get(term, [])),
                     idf=inverse_document_frequency(documents, frequency),
                 )

@@ -751,3 +751,38 @@ def test_the_window_reaches_back_to_the_month_holding_its_oldest_result_and_neve
     assert newest_months_floor(months, 5) == may
     assert newest_months_floor(months, 6) is None  # the sixth newest is undated: nothing may be left out
     assert newest_months_floor([], 1) is None
+
+
+def test_names_holding_the_word_searched_for_are_not_scored_again_and_no_rank_changes(monkeypatch):
+    ramon = PersonFactory(name="Ramon Sanchez")
+    PersonAliasFactory(person=ramon, name="Ramón Sánchez Guzmán")
+    PersonAliasFactory(person=ramon, name="Mon Sanchez")  # holds "Sanchez", not "Ramon"
+    PersonAliasFactory(person=ramon, name="Rámon Zed")  # neither, once "Ramon" is spelled so: unaccented
+    texts = [
+        "Ramon Sanchez spoke, and Ramon spoke again.",
+        "Ramón Sánchez Guzmán, with Ramon Sanchez beside him.",
+        "Mon Sanchez met Ramon. Sanchez and Ramon, apart.",
+        "Only Mon Sanchez here, and Rámon Zed.",
+        "Ramon and Sanchez, a long way apart from one another in this text.",
+    ]
+    for text in texts:
+        ArticleFactory(body=text).people.add(ramon)
+    ArticleFactory(body="Ramon Sanchez, unlinked.")
+    search = ArticleSearch("Ramon Sanchez")
+    ramon_term, sanchez_term = search.ranked_terms
+    assert "Guzmán" not in ramon_term.ranking_operand and "'Mon'" in ramon_term.ranking_operand
+    assert "Zed" not in ramon_term.ranking_operand  # "Rámon" is "ramon" to the archive
+    assert sanchez_term.ranking_operand == "((('Sanchez') | ('Rámon' <-> 'Zed')))"  # the one name without it
+    ranks = {article.pk: article.rank for article in Article.objects.search(search)}
+
+    every_name = ArticleSearch._term_operand
+    monkeypatch.setattr(
+        ArticleSearch,
+        "_term_operand",
+        lambda self, term, *, with_names, lexemes=None: every_name(self, term, with_names=with_names),
+    )
+    search = ArticleSearch("Ramon Sanchez")
+    assert "Guzmán" in search.ranked_terms[0].ranking_operand
+    with_every_name = {article.pk: article.rank for article in Article.objects.search(search)}
+    assert ranks == pytest.approx(with_every_name, rel=1e-9)
+    assert len(ranks) == len(texts) + 1 and len(set(ranks.values())) > 3
