@@ -350,6 +350,8 @@ class ArticleFilterSet(django_filters.FilterSet):
             return results
         if total is None:
             total = results.order_by()[: FEW_RESULTS + 1].count()
+        elif self.article_search.count_known(total, months or ()):
+            results = self.filter_queryset(self.searched)
         return results.sorted_by(self.order, few=True) if total <= FEW_RESULTS else results
 
     def pages(self, total: int, months: list[MonthCountRow] | None = None) -> "QuerySet | WindowFirst":

@@ -54,6 +54,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import operator
 import secrets
 from collections import Counter
 from collections.abc import Iterable
@@ -241,6 +242,12 @@ MAX_PARTIAL_COMBINATIONS = 70
 MAX_PEOPLE_NAMED = 20
 # How many vocabulary words a prefix stands for at most (the most frequent ones).
 PREFIX_EXPANSION_LIMIT = 40
+# A phrase's results are read only from the months that hold them (``count_known``) when those make
+# at most this many spans of consecutive months: each span is one more range of the date index to
+# read. The GIN index finds every article with the phrase's words, and each one's vector is then
+# read to find the words side by side: on 1,000,000 articles, "france building" (27 results in 26
+# months) had 16,634 such articles; its page statement took 176 ms so and 57 ms from its months.
+MAX_RESULT_SPANS = 48
 
 HIGHLIGHT_START = "<mark>"
 HIGHLIGHT_STOP = "</mark>"
@@ -390,6 +397,9 @@ class ArticleSearch:
         #: The first day of the earliest month the window reaches back to, from the results' counts
         #: by month (``count_known``): only matches from then on are sorted to find it.
         self.window_floor: datetime.date | None = None
+        #: The spans of months (first day, first day after; None, None: undated) that hold every
+        #: result of a search with a phrase, from the counts by month (``count_known``).
+        self.result_spans: list[tuple[datetime.date | None, datetime.date | None]] | None = None
         #: None: ``apply`` gives every result. WINDOW or PAST_WINDOW: only the window's (scored) or
         #: every result newest first, unscored (``WindowFirst`` pages through the two).
         self.part: str | None = None
@@ -862,20 +872,36 @@ class ArticleSearch:
         found by sorting the results by date unless walking the date index costs less (see
         WINDOW_WALK_TEST_COST); sorted, only the results of the months it reaches back to are
         (``newest_months_floor``): the GIN index still finds every match, but only those are read.
+
+        Whatever the order, a search with a phrase then reads only the months that hold its results
+        (see MAX_RESULT_SPANS).
         """
+        months = list(months)
+        spans = self._phrase_result_spans(months)
+        if spans is not None:
+            self.result_spans = spans
+        applied_again = spans is not None
         if not self.windowed or self.fallback is not None:
-            return False
+            return applied_again
         if total <= RANK_WINDOW:
             self.windowed = False
             return True
         if not self.ranked_terms:  # read with the archive's size, ``_documents``
-            return False
+            return applied_again
         walk_tests = RANK_WINDOW * self._documents * WINDOW_WALK_TEST_COST
         if total * total <= walk_tests and not self.window_sorted:
             self.window_sorted = True
             self.window_floor = newest_months_floor(months, RANK_WINDOW)
             return True
-        return False
+        return applied_again
+
+    def _phrase_result_spans(self, months: list[MonthCountRow]):
+        """``result_months_spans`` of ``months`` for a search with a phrase and every word matched, else None."""
+        terms = [term for group in self.parsed.groups for term in group] + list(self.parsed.excluded)
+        if self.fallback is not None or not months or not any(len(term.words) > 1 for term in terms):
+            return None
+        spans = result_months_spans(months)
+        return spans if 0 < len(spans) <= MAX_RESULT_SPANS else None
 
     def splits_at_window(self, total: int) -> bool:
         """Whether ``total`` results, best first, are the window's, best first, then the others by date.
@@ -904,6 +930,8 @@ class ArticleSearch:
         self.fallback_decide(queryset)
         wanted = self._wanted(queryset)
         full = wanted.filter(self._match())
+        if self.result_spans is not None and self.fallback is None:
+            full = full.filter(_within(self.result_spans))
         score = self.rank_expression()
         if self.fallback is None:
             not_partial = Value(False, output_field=BooleanField())
@@ -1050,6 +1078,33 @@ class ArticleSearch:
 
 WINDOW = "window"
 PAST_WINDOW = "past window"
+
+
+def result_months_spans(months: Iterable[MonthCountRow]) -> list[tuple[datetime.date | None, datetime.date | None]]:
+    """The months of ``months`` (``MonthCountRow``) that hold results, as spans of consecutive months.
+
+    Each span is its first day and the first day after it; undated results make a span (None, None).
+    """
+    spans: list[tuple[datetime.date | None, datetime.date | None]] = []
+    held = sorted({month for month, _, count in months if month is not None and count})
+    for month in held:
+        following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        if spans and spans[-1][1] == month:
+            spans[-1] = (spans[-1][0], following)
+        else:
+            spans.append((month, following))
+    if any(month is None and count for month, _, count in months):
+        spans.append((None, None))
+    return spans
+
+
+def _within(spans: list[tuple[datetime.date | None, datetime.date | None]]) -> Q:
+    """Articles dated within one of ``spans`` (``result_months_spans``)."""
+    each = [
+        Q(published_on__isnull=True) if start is None else Q(published_on__gte=start, published_on__lt=end)
+        for start, end in spans
+    ]
+    return functools.reduce(operator.or_, each)
 
 
 def newest_months_floor(months: Iterable[MonthCountRow], needed: int) -> datetime.date | None:

@@ -338,6 +338,39 @@ def test_a_window_reaching_past_the_dated_results_reads_them_all(monkeypatch):
     assert [hit.rank > 0 for hit in pages[0:6]] == [True] * 5 + [False]
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_a_phrase_is_looked_for_only_in_the_months_holding_its_results(sort):
+    phrase_in = [datetime.date(2021, 12, 30), datetime.date(2022, 1, 2), datetime.date(2019, 3, 3)]
+    with_phrase = [
+        dated(day, body=f"The draft notice came on day {n}. Draft notice again.") for n, day in enumerate(phrase_in)
+    ]
+    with_phrase.append(ArticleFactory(body="An undated draft notice."))
+    dated(datetime.date(2020, 6, 6), body="A notice about the draft, the words apart.")  # another month
+    dated(datetime.date(2021, 12, 1), body="Notice of a draft.")  # a month that holds the phrase: read, not found
+    params = {"q": '"draft notice"', "sort": sort}
+    everywhere = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    with CaptureQueriesContext(connection) as queries:
+        found = list(filterset.pages(counts.total, counts.months)[0:10])
+    assert filterset.article_search.result_spans == [
+        (datetime.date(2019, 3, 1), datetime.date(2019, 4, 1)),
+        (datetime.date(2021, 12, 1), datetime.date(2022, 2, 1)),  # December and January: one span
+        (None, None),
+    ]
+    assert "'2020-06-01'" not in queries[0]["sql"] and "'2022-02-01'" in queries[0]["sql"]
+    assert found == everywhere and sorted(article.pk for article in found) == sorted(a.pk for a in with_phrase)
+    assert [article.rank for article in found] == [article.rank for article in everywhere]
+
+
+def test_words_without_a_phrase_are_looked_for_everywhere():
+    dated(datetime.date(2021, 12, 30), body="The draft notice came.")
+    filterset = valid({"q": "draft notice"})
+    counts = filterset.counts()
+    assert filterset.pages(counts.total, counts.months)[0:10]
+    assert filterset.article_search.result_spans is None
+
+
 def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):
     mixed_dates_matching("conscription")
     PersonFactory(name="Conscription Smith")
