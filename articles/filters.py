@@ -51,6 +51,7 @@ from articles.search import (
     WINDOW,
     ArticleSearch,
     WindowFirst,
+    months_bound,
     read_connection,
 )
 from articles.timeline import MonthCountRow
@@ -184,6 +185,33 @@ class ArticleFilterForm(forms.Form):
 
 def slug_choice_error(kind: str) -> dict[str, str]:
     return {"invalid_choice": f"There is no {kind} “%(value)s”."}
+
+
+class DateSortedPages:
+    """A search's results sorted by date, as the paginator slices them: each slice read only from the
+    months that hold it (``months_bound``, from the results' counts by month).
+
+    With few results (``FEW_RESULTS``) the search index finds them all and they are sorted; bounded,
+    only the page's months are read, and for a search naming people, only those months' articles of
+    the people's (``ArticleSearch._or_linked_with``). On 1,000,000 articles, "Ramon Sanchez", newest
+    first, read all its 9,764 results to show 20.
+    """
+
+    def __init__(self, filterset: "ArticleFilterSet", *, total: int, months: list[MonthCountRow]):
+        self.filterset, self.total, self.months = filterset, total, months
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: slice) -> list:
+        stop = self.total if key.stop is None else key.stop
+        search, order = self.filterset.article_search, self.filterset.order
+        search.page_bound = months_bound(self.months, stop, order)
+        try:
+            results = self.filterset.filter_queryset(self.filterset.searched).sorted_by(order, few=True)
+        finally:
+            search.page_bound = None
+        return list(results[key.start : stop])
 
 
 class ArticleFilterSet(django_filters.FilterSet):
@@ -354,14 +382,19 @@ class ArticleFilterSet(django_filters.FilterSet):
             results = self.filter_queryset(self.searched)
         return results.sorted_by(self.order, few=True) if total <= FEW_RESULTS else results
 
-    def pages(self, total: int, months: list[MonthCountRow] | None = None) -> "QuerySet | WindowFirst":
+    def pages(
+        self, total: int, months: list[MonthCountRow] | None = None
+    ) -> "QuerySet | WindowFirst | DateSortedPages":
         """``results(total, months)``, to be sliced a page at a time (the paginator's object list).
 
         A relevance-sorted search whose ranking window is full reads a page from the window or
-        from the rest, never from every result at once (``WindowFirst``).
+        from the rest, never from every result at once (``WindowFirst``); sorted by date, a search
+        with few results reads only the months that hold the page (``DateSortedPages``).
         """
         results = self.results(total, months)
         search = self.article_search
+        if self.query and self.order != SORT_RELEVANCE and months and total <= FEW_RESULTS:
+            return DateSortedPages(self, total=total, months=months)
         if not (self.query and self.order == SORT_RELEVANCE and search.splits_at_window(total)):
             return results
         try:

@@ -400,6 +400,9 @@ class ArticleSearch:
         #: The spans of months (first day, first day after; None, None: undated) that hold every
         #: result of a search with a phrase, from the counts by month (``count_known``).
         self.result_spans: list[tuple[datetime.date | None, datetime.date | None]] | None = None
+        #: The dates the articles looked for now lie within (a page of results sorted by date: the
+        #: months that hold it, see ``months_bound``), or None.
+        self.page_bound: Q | None = None
         #: None: ``apply`` gives every result. WINDOW or PAST_WINDOW: only the window's (scored) or
         #: every result newest first, unscored (``WindowFirst`` pages through the two).
         self.part: str | None = None
@@ -702,10 +705,14 @@ class ArticleSearch:
         """The to_tsquery text of the ranked terms numbered ``combo``, all of them required."""
         return " & ".join(f"({self.ranked_terms[i].operand})" for i in combo)
 
-    def _or_linked_with(self, by_text: Q, level: int) -> Q:
+    def _or_linked_with(self, by_text: Q, level: int, within: Q | None = None) -> Q:
         """``by_text`` (the articles with ``level`` of the terms in their text, which the GIN index
         finds), or, with people named, an article linked to one of them that has ``level`` terms
         when a term also counts through a link to the people it names.
+
+        ``within``: a condition on the articles' dates, put inside each part (the text's matches,
+        the linked articles): PostgreSQL then reads only the articles of those dates from each,
+        where the condition outside the parts is tested on every article they gather.
 
         Only the linked articles, gathered from the link tables, have their terms counted, each
         term tested once (text or link). Testing each term through a subquery of all its matches
@@ -718,7 +725,7 @@ class ArticleSearch:
         terms = self.ranked_terms
         named = {person.pk: person for term in terms for person in term.people}
         if not named:
-            return by_text
+            return by_text if within is None else by_text & within
         # A link to someone named by ``level`` of the terms (a full name's every word names the
         # same people) is enough: those articles need no test but the exclusions'. At 1,000,000
         # articles, testing the 8,489 linked to the people "Ramon Sanchez" names took 150 ms.
@@ -726,11 +733,14 @@ class ArticleSearch:
         enough = [person for pk, person in named.items() if naming_terms[pk] >= level]
         fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
         excluding = self._excluding()
-        gathered = [Article.objects.filter(by_text).order_by().values("pk")]
+        dated = within if within is not None else Q()
+        gathered = [Article.objects.filter(by_text, dated).order_by().values("pk")]
         if enough:
             linked = _linked_articles(enough)
             gathered.append(
-                Article.objects.filter(pk__in=linked).filter(excluding).order_by().values("pk") if excluding else linked
+                Article.objects.filter(pk__in=linked).filter(excluding, dated).order_by().values("pk")
+                if excluding or within is not None
+                else linked
             )
         if fewer:
             found = []
@@ -742,7 +752,7 @@ class ArticleSearch:
                 found.append(Case(When(matched, then=Value(1)), default=Value(0)))
             gathered.append(
                 Article.objects.filter(pk__in=_linked_articles(fewer))
-                .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), excluding)
+                .filter(GreaterThanOrEqual(sum(found, start=Value(0)), level), excluding, dated)
                 .order_by()
                 .values("pk")
             )
@@ -819,9 +829,18 @@ class ArticleSearch:
         term = self.ranked_terms[number]
         return _text_or_linked(self._query(term.operand), term.people)
 
-    def _match(self) -> Q:
-        """Articles with every term, in their text or (a term naming people) through a link to one of them."""
-        return self._or_linked_with(Q(search_vector=self.text_query), len(self.ranked_terms))
+    def _match(self, within: Q | None = None) -> Q:
+        """Articles with every term, in their text or (a term naming people) through a link to one of them.
+
+        ``within``: only those dated so (see ``_or_linked_with``).
+        """
+        return self._or_linked_with(Q(search_vector=self.text_query), len(self.ranked_terms), within)
+
+    def _bounds(self, *extra: Q | None) -> Q | None:
+        """The date bounds in effect (``result_spans``, ``page_bound``, ``extra``), as one condition."""
+        spans = _within(self.result_spans) if self.result_spans is not None and self.fallback is None else None
+        bounds = [bound for bound in (spans, self.page_bound, *extra) if bound is not None]
+        return functools.reduce(operator.and_, bounds) if bounds else None
 
     def _alias_match(self):
         """True for a hit linked to a person named but without the reader's spelling of the name
@@ -871,7 +890,7 @@ class ArticleSearch:
         all: every one is scored, without looking for the window first. With more, the window is
         found by sorting the results by date unless walking the date index costs less (see
         WINDOW_WALK_TEST_COST); sorted, only the results of the months it reaches back to are
-        (``newest_months_floor``): the GIN index still finds every match, but only those are read.
+        (``month_reached``): the GIN index still finds every match, but only those are read.
 
         Whatever the order, a search with a phrase then reads only the months that hold its results
         (see MAX_RESULT_SPANS).
@@ -891,7 +910,7 @@ class ArticleSearch:
         walk_tests = RANK_WINDOW * self._documents * WINDOW_WALK_TEST_COST
         if total * total <= walk_tests and not self.window_sorted:
             self.window_sorted = True
-            self.window_floor = newest_months_floor(months, RANK_WINDOW)
+            self.window_floor = month_reached(months, RANK_WINDOW)
             return True
         return applied_again
 
@@ -929,14 +948,13 @@ class ArticleSearch:
             )
         self.fallback_decide(queryset)
         wanted = self._wanted(queryset)
-        full = wanted.filter(self._match())
-        if self.result_spans is not None and self.fallback is None:
-            full = full.filter(_within(self.result_spans))
+        full = wanted.filter(self._match(self._bounds()))
         score = self.rank_expression()
         if self.fallback is None:
             not_partial = Value(False, output_field=BooleanField())
             if self.windowed:
-                reached = full if self.window_floor is None else full.filter(published_on__gte=self.window_floor)
+                floor = None if self.window_floor is None else Q(published_on__gte=self.window_floor)
+                reached = full if floor is None else wanted.filter(self._match(self._bounds(floor)))
                 window = reached.sorted_by(SORT_NEWEST, few=self.window_sorted).values("pk")[:RANK_WINDOW]
                 if self.part == WINDOW:
                     # The matches the window is taken from, scored (``WindowFirst`` takes the window).
@@ -1088,7 +1106,7 @@ def result_months_spans(months: Iterable[MonthCountRow]) -> list[tuple[datetime.
     spans: list[tuple[datetime.date | None, datetime.date | None]] = []
     held = sorted({month for month, _, count in months if month is not None and count})
     for month in held:
-        following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        following = _following_month(month)
         if spans and spans[-1][1] == month:
             spans[-1] = (spans[-1][0], following)
         else:
@@ -1107,19 +1125,39 @@ def _within(spans: list[tuple[datetime.date | None, datetime.date | None]]) -> Q
     return functools.reduce(operator.or_, each)
 
 
-def newest_months_floor(months: Iterable[MonthCountRow], needed: int) -> datetime.date | None:
-    """The first day of the latest month from which on at least ``needed`` of the counted results are dated.
+def months_bound(months: Iterable[MonthCountRow], needed: int, sort: str) -> Q | None:
+    """The dates of the months that hold the first ``needed`` results sorted by date (``sort``), or None.
+
+    From the results' counts by month (``MonthCountRow``); None when the undated results (last in
+    either order) may be among them.
+    """
+    newest = sort == SORT_NEWEST
+    reached = month_reached(months, needed, newest=newest)
+    if reached is None:
+        return None
+    return Q(published_on__gte=reached) if newest else Q(published_on__lt=_following_month(reached))
+
+
+def _following_month(month: datetime.date) -> datetime.date:
+    """The first day of the month after ``month`` (a first day)."""
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_reached(months: Iterable[MonthCountRow], needed: int, *, newest: bool = True) -> datetime.date | None:
+    """The first day of the month in which the first ``needed`` of the counted results, in date order
+    (newest or oldest first), are all reached.
 
     ``months`` are the results' counts by month (``MonthCountRow``: month, precision, count; the
-    undated ones under None). The ``needed`` newest results (undated ones last) are all on or after
-    that day. None when fewer are dated: the undated ones may be among them.
+    undated ones under None). Newest first, the first ``needed`` results are all on or after that
+    day; oldest first, all before the month after it. None when fewer are dated: the undated ones
+    (last in either order) may be among them.
     """
     by_month: Counter[datetime.date] = Counter()
     for month, _, count in months:
         if month is not None:
             by_month[month] += count
     held = 0
-    for month in sorted(by_month, reverse=True):
+    for month in sorted(by_month, reverse=newest):
         held += by_month[month]
         if held >= needed:
             return month

@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from articles.filters import FACET_LIMIT, ArticleFilterSet, EditorArticleFilterSet
+from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
 from articles.search import WindowFirst
 from articles.services import vocabulary_refresh
@@ -369,6 +369,28 @@ def test_words_without_a_phrase_are_looked_for_everywhere():
     counts = filterset.counts()
     assert filterset.pages(counts.total, counts.months)[0:10]
     assert filterset.article_search.result_spans is None
+
+
+@pytest.mark.parametrize(("sort", "bound"), [("newest", ">= '2021-05-01'"), ("oldest", "< '2021-06-01'")])
+def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound):
+    mixed_dates_matching("conscription")  # 2019-09, 2021-05 (two), 2023-02 and one undated
+    smith = PersonFactory(name="Conscription Smith")
+    dated(datetime.date(2020, 2, 2), body="Smith spoke.").people.add(smith)  # found through the link only
+    dated(datetime.date(2021, 5, 9), body="Smith again.").people.add(smith)
+    params = {"q": "conscription", "sort": sort}
+    everywhere = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months)
+    assert isinstance(pages, DateSortedPages) and filterset.article_search.people
+    with CaptureQueriesContext(connection) as queries:
+        first = pages[0:3]
+    assert first == everywhere[0:3]
+    # Each part of the match, the text's and the links', is read from May 2021 on (or up to it) only.
+    assert queries[0]["sql"].count(f'"published_on" {bound}') == 2
+    for start, stop in [(0, 1), (1, 4), (3, 7), (0, 20)]:
+        assert pages[start:stop] == everywhere[start:stop]
+    assert len(everywhere) == 7 and everywhere[-1].published_on is None
 
 
 def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):

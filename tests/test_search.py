@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import search
 from articles.models import Article, ArticleStatus
-from articles.search import ArticleSearch, newest_months_floor
+from articles.search import ArticleSearch, month_reached
 from articles.services import vocabulary_refresh
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
 
@@ -745,12 +745,16 @@ def test_an_old_article_with_a_rare_combination_of_the_words_is_scored_beyond_th
 def test_the_window_reaches_back_to_the_month_holding_its_oldest_result_and_never_past_undated_ones():
     may, june, july = datetime.date(2021, 5, 1), datetime.date(2021, 6, 1), datetime.date(2021, 7, 1)
     months = [(may, "day", 2), (july, "day", 1), (may, "year", 1), (None, "", 9), (june, "month", 1)]
-    assert newest_months_floor(months, 1) == july
-    assert newest_months_floor(months, 2) == june
-    assert newest_months_floor(months, 3) == may  # May's articles, of any precision, counted together
-    assert newest_months_floor(months, 5) == may
-    assert newest_months_floor(months, 6) is None  # the sixth newest is undated: nothing may be left out
-    assert newest_months_floor([], 1) is None
+    assert month_reached(months, 1) == july
+    assert month_reached(months, 2) == june
+    assert month_reached(months, 3) == may  # May's articles, of any precision, counted together
+    assert month_reached(months, 5) == may
+    assert month_reached(months, 6) is None  # the sixth newest is undated: nothing may be left out
+    assert month_reached([], 1) is None
+    assert month_reached(months, 3, newest=False) == may  # oldest first
+    assert month_reached(months, 4, newest=False) == june
+    assert month_reached(months, 5, newest=False) == july
+    assert month_reached(months, 6, newest=False) is None
 
 
 def test_names_holding_the_word_searched_for_are_not_scored_again_and_no_rank_changes(monkeypatch):
