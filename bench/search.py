@@ -785,7 +785,8 @@ def machine_description() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "git_commit": git("rev-parse", "--short", "HEAD"),
-        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # The results of the sizes measured before this one are not changes to the code measured.
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")),
     }
 
 
