@@ -370,7 +370,9 @@ generator's code and wordfreq's version, kept in a `bench_corpus` table); pendin
 applied to it first. The dev database is never touched.
 
 **Server time** is that of the real views, in-process through Django's test `Client` (routing,
-middleware, view, every query, template), with production settings (`DJANGO_DEBUG=0`). The search
+middleware, view, every query, template), with production settings (`DJANGO_DEBUG=0`), Django started
+as the server starts it (`archive/wsgi.py`, which freezes start-up's objects out of garbage
+collection). The search
 mix is drawn from the corpus (rare word: 5 to 50 matches; common word: in 30 to 60% of the articles; two
 words; a phrase from an article; `a -b`; `stem*`; a common word with a source or a year; an alias
 that exists), several queries of each kind, each in relevance and newest order. After a warm-up

@@ -845,12 +845,12 @@ def run_size(options: argparse.Namespace) -> dict:
     env = bench_environment(database_ensure(server, database))
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connections
 
+    # Django started as the server starts it, so the requests timed in this process meet the same
+    # garbage collector (archive/wsgi.py freezes what start-up made).
+    import archive.wsgi  # noqa: F401
     from articles.models import Article
 
     log(f"== {size:,} articles: database {database}")
