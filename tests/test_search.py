@@ -234,6 +234,25 @@ def test_a_full_name_links_the_people_it_names_not_everyone_sharing_one_of_its_w
     assert found("Diaz Pedro", partial=False) == [about_two_others]
 
 
+def test_only_people_readers_may_see_are_named_by_their_names_or_aliases():
+    public = PersonFactory(name="Ramon Quesada")
+    ArticleFactory().people.add(public)
+    hidden = PersonFactory(name="Ramon Quintero")  # only a draft names him
+    ArticleFactory(status=ArticleStatus.DRAFT).people.add(hidden)
+    PersonAliasFactory(person=hidden, name="Ramón Quintana")
+    PersonAliasFactory(person=public, name="R. Quintana")
+    assert list(ArticleSearch("Ramon").people_by_term.values()) == [[public]]
+    assert ArticleSearch("Quintero").people_by_term == {}
+    assert list(ArticleSearch("Quintana").people_by_term.values()) == [[public]]
+    assert ArticleSearch("Quintana", aliases=False).people_by_term == {}
+
+
+def test_words_naming_no_one_are_looked_up_in_one_query(django_assert_num_queries):
+    ArticleFactory().people.add(PersonFactory(name="Ramon Quesada"))
+    with django_assert_num_queries(1):
+        assert ArticleSearch('migrants "mobilisation order" Buryatia').people_by_term == {}
+
+
 def test_a_name_shared_by_too_many_people_is_searched_as_text(monkeypatch):
     monkeypatch.setattr(search, "MAX_PEOPLE_NAMED", 2)
     namesakes = [PersonFactory(name=f"Ramon {surname}") for surname in ("Diaz", "Vidal", "Ortega")]
