@@ -9,17 +9,20 @@ entries expire after ``ARCHIVE_CACHE_SECONDS`` or are pushed out by the cache's 
 (``CACHES`` in the settings: files, shared by the server's processes). ``ARCHIVE_CACHE_SECONDS = 0``
 turns caching off.
 
-Two things are cached:
+Three things are cached:
 
 - ``cached_value``: values computed from the database, keyed by what they were computed from
   (the search page's counts, keyed by their SQL statement and parameters);
+- ``remembered``: small values this process computed, kept in its memory (whether a search
+  falls back to partial matches);
 - ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
   article, a person, the home page), with an ``ETag`` so a client that has the page gets a 304.
 """
 
 import functools
 import hashlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +35,11 @@ from django.utils.http import quote_etag
 from articles.search import read_connection
 
 PUBLIC_VERSION_SQL = "SELECT database, number, changed_by FROM articles_publicversion"
+# Values ``remembered`` keeps, in each process; the oldest are dropped first.
+REMEMBERED_KEPT = 4096
+
+_remembered: dict[tuple, Any] = {}
+_remembered_lock = threading.Lock()
 
 
 def public_version() -> str | None:
@@ -72,6 +80,28 @@ def cached_value(namespace: str, material: str, compute: Callable[[], Any]) -> A
     if value is None:
         value = compute()
         cache.set(key, value, settings.ARCHIVE_CACHE_SECONDS)
+    return value
+
+
+def remembered(namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it returned before in this process, in the same published state, for ``key``.
+
+    For small values that take a statement the ORM is slow to write: ``key`` must determine the
+    value with the published state and this process's code. Kept in the process's memory, never
+    shared: a server started with other code computes afresh.
+    """
+    version = public_version() if _enabled() else None
+    if version is None:
+        return compute()
+    remembered_key = (namespace, version, key)
+    try:
+        return _remembered[remembered_key]
+    except KeyError:
+        value = compute()
+    with _remembered_lock:
+        _remembered[remembered_key] = value
+        while len(_remembered) > REMEMBERED_KEPT:
+            del _remembered[next(iter(_remembered))]
     return value
 
 

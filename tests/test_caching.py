@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from articles import caching
 from articles.caching import public_version
 from articles.models import ArticleStatus, SearchLog
 from articles.services import people_merge
@@ -226,3 +227,52 @@ def test_a_claim_rated_again_is_counted_again(client):
     claim.rating = "supported"
     claim.save()
     assert client.get("/search/?q=draft&rating=false").context["total"] == 0
+
+
+# --- Whether a search falls back to partial matches ------------------------------------------
+
+
+def fallback_decisions(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if "WITH full_matches AS" in sql]
+
+
+def test_whether_a_search_falls_back_is_decided_once_per_published_state(client):
+    ArticleFactory(title="Migrants queue at the border")
+    ArticleFactory(title="Deportation flights resume")
+    first, queries = fetched(client, "/search/?q=migrants+deportation")
+    assert len(fallback_decisions(queries)) == 1
+    assert first.context["partial_match"]
+    for url in ("/search/?q=migrants+deportation", "/search/?q=migrants+deportation&sort=newest"):
+        again, queries = fetched(client, url)
+        assert fallback_decisions(queries) == []
+        assert again.context["partial_match"]
+        assert again.context["total"] == 2
+
+    for n in range(20):  # enough articles with both words: no partial matches any more
+        ArticleFactory(title=f"Migrants face deportation, case {n}")
+    later, queries = fetched(client, "/search/?q=migrants+deportation")
+    assert len(fallback_decisions(queries)) == 1
+    assert not later.context["partial_match"]
+    assert later.context["total"] == 20
+
+
+def test_a_decision_is_remembered_for_the_words_as_typed_and_the_people_they_name(client):
+    chupik = PersonFactory(name="Valentina Chupik")
+    for n in range(20):
+        ArticleFactory(title=f"Deportation case {n}").people.add(chupik)
+    # Through the links, twenty articles have both words: no partial matches.
+    with_names = client.get("/search/?q=Chupik+deportation")
+    assert not with_names.context["partial_match"] and with_names.context["total"] == 20
+    # In the text alone, none has the name: the same words, decided again, fall back.
+    text_only = client.get("/search/?q=Chupik+deportation&aliases=0")
+    assert text_only.context["partial_match"] and text_only.context["words_not_found"] == ["Chupik"]
+    # Words no article has are named as the reader typed them.
+    assert client.get("/search/?q=CHUPIK+deportation&aliases=0").context["words_not_found"] == ["CHUPIK"]
+
+
+def test_the_decisions_remembered_are_bounded(client, monkeypatch):
+    monkeypatch.setattr(caching, "REMEMBERED_KEPT", 2)
+    ArticleFactory(title="Migrants queue at the border")
+    for words in ("migrants border", "queue border", "migrants queue"):
+        client.get(f"/search/?q={words.replace(' ', '+')}")
+    assert len(caching._remembered) == 2
