@@ -40,6 +40,7 @@ REMEMBERED_KEPT = 4096
 
 _remembered: dict[tuple, Any] = {}
 _remembered_lock = threading.Lock()
+_NOT_REMEMBERED = object()  # what is remembered may be None
 
 
 def public_version() -> str | None:
@@ -94,14 +95,13 @@ def remembered(namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any
     if version is None:
         return compute()
     remembered_key = (namespace, version, key)
-    try:
-        return _remembered[remembered_key]
-    except KeyError:
+    value = _remembered.get(remembered_key, _NOT_REMEMBERED)
+    if value is _NOT_REMEMBERED:
         value = compute()
-    with _remembered_lock:
-        _remembered[remembered_key] = value
-        while len(_remembered) > REMEMBERED_KEPT:
-            del _remembered[next(iter(_remembered))]
+        with _remembered_lock:
+            _remembered[remembered_key] = value
+            while len(_remembered) > REMEMBERED_KEPT:
+                del _remembered[next(iter(_remembered))]
     return value
 
 
