@@ -311,13 +311,71 @@ def test_headlines_of_alias_hits_mark_the_other_spelling(chupik):
     assert "<mark>Chupik</mark>" in article.headline
 
 
-def test_headlines_take_one_query(django_assert_num_queries):
+def test_headlines_take_two_queries(django_assert_num_queries):
     articles = [ArticleFactory(body=f"Tajik migrant number {n}.") for n in range(5)]
     query = ArticleSearch("migrant")
     query.people_by_term  # noqa: B018  (prepared beforehand, as the search itself does)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         query.headlines(articles)
     assert all("<mark>migrant</mark>" in article.headline for article in articles)
+
+
+def filler(number: int) -> str:
+    return f"Paragraph {number} says nothing of interest to anyone reading it, at some length."
+
+
+def test_a_headline_comes_from_the_paragraphs_holding_the_words():
+    paragraphs = [filler(n) for n in range(1, 13)]
+    paragraphs[3] = "Ministers said the mobilisation would not touch migrants."
+    paragraphs[9] = "Tajik workers queued at the border, and the mobilised men with them."
+    article = ArticleFactory(body="\n\n".join(paragraphs))
+    query = ArticleSearch("tajik mobilised")
+    query.headlines([article])
+    assert re.findall(r"<mark>(.*?)</mark>", article.headline) == ["mobilisation", "Tajik", "mobilised"]
+    assert "Paragraph 1 " not in article.headline
+
+
+def test_a_headline_of_an_article_found_through_a_person_begins_with_its_text(chupik):
+    article = ArticleFactory(body="\n\n".join(filler(n) for n in range(1, 13)))
+    article.people.add(chupik)
+    query = ArticleSearch("Cupik")
+    query.headlines([article])
+    assert article.headline.startswith("Paragraph 1 says nothing")
+    assert "<mark>" not in article.headline
+
+
+def test_the_paragraphs_chosen_show_each_word_where_the_text_has_it():
+    paragraphs = ["Alpha.", "Tajik.", "Tajik again.", "Beta.", "Migrants.", "Gamma.", "Tajik migrants together."]
+    body = "\n\n".join(paragraphs)
+    assert search.headline_passage(body, ["tajik", "migrant", "alpha"]) == "Alpha. … Tajik migrants together."
+    # A paragraph adding no word is still a second place to show one, and neighbours keep their break.
+    assert search.headline_passage(body, ["tajik", "migrant"]) == "Tajik. … Tajik migrants together."
+    assert search.headline_passage(body, ["tajik"]) == "Tajik.\n\nTajik again."
+    assert search.headline_passage(body, ["nowhere"]) == "Alpha.\n\nTajik."
+    assert search.headline_passage("Tajik.\n\nMigrants.", ["migrant"]) == "Tajik.\n\nMigrants."
+
+
+def test_a_paragraph_holds_a_word_that_begins_with_the_clue_folded_as_the_search_folds_it():
+    body = "\n\n".join(["Ein Grossmeister.", "Den Großmeister.", "Søren spoke.", "Unsorenesque."])
+    assert search.headline_passage(body, ["grossmeist"], limit=1) == "Ein Grossmeister."
+    assert search.headline_passage(body, ["soren"]) == "Søren spoke."  # a word's beginning, not its middle
+    assert search.folded("Den GROßMEISTER, Søren Æsir Łódź İzmir “x”") == "den grossmeister, soren aesir lodz izmir “x”"
+
+
+def test_a_lexeme_s_clue_is_how_the_words_it_stems_begin():
+    assert [search.lexeme_clue(lexeme) for lexeme in ("happi", "hope", "possibl", "govern", "tajik", "die")] == [
+        "happ",
+        "hop",
+        "possib",
+        "govern",
+        "tajik",
+        "di",
+    ]
+
+
+def test_the_lexemes_of_a_tsquery_are_read_from_its_printed_form():
+    printed = "'govern' & 'new' <-> 'york' & 'pre':* | 'o''brien' | 'back\\\\slash' | 'govern'"
+    assert search.tsquery_lexemes(printed) == ["govern", "new", "york", "pre", "o'brien", "back\\slash"]
 
 
 def test_preparing_a_search_costs_at_most_three_queries(django_assert_num_queries, chupik):

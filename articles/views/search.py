@@ -59,7 +59,7 @@ class SearchView(FilterView):
 
     The number of queries does not depend on the number of results: one statement that finds
     the results once and counts them, their facets and their months (``ArticleFilterSet.counts``;
-    the paginator takes its count), the page and its three prefetches, the headlines, plus one per
+    the paginator takes its count), the page and its three prefetches, the headlines (two), plus one per
     source/person/tag parameter to check its slugs, the search's own preparation (prefixes and
     people named, see ``ArticleSearch``) and, with no results, its suggestions
     (tests/test_search_page.py counts).
@@ -75,7 +75,10 @@ class SearchView(FilterView):
     page_kwarg = PAGE_PARAM
 
     def get_queryset(self):
-        return Article.objects.published().select_related("source").prefetch_related("authors", "people", "tags")
+        # Listed: the bodies are read again for the page's headlines only (``ArticleSearch.headlines``).
+        return (
+            Article.objects.published().listed().select_related("source").prefetch_related("authors", "people", "tags")
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so /search/ sorts and facets like any other state.
