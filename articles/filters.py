@@ -177,6 +177,11 @@ class ArticleFilterForm(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
+        # An absent source, person or tag cleans to an empty QuerySet, and asking whether it is
+        # empty runs it: it compiled ``public()``'s subqueries for nothing, 3 ms a request.
+        for name, value in cleaned_data.items():
+            if isinstance(value, QuerySet) and value.query.is_empty():
+                cleaned_data[name] = []
         start, end = cleaned_data.get("date_from"), cleaned_data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", f"The end date is before the start date ({start:%Y-%m-%d}).")
@@ -412,8 +417,6 @@ class ArticleFilterSet(django_filters.FilterSet):
         ``queryset`` is ``searched``. The sort breaks ties by id, so pages are stable.
         """
         for name, value in self.form.cleaned_data.items():
-            # An absent model-choice parameter cleans to an empty QuerySet, which django-filter's
-            # method filters do not recognise as empty (it is not in EMPTY_VALUES).
             if name != "q" and name not in skip and value:
                 queryset = self.filters[name].filter(queryset, value)
         if self.query:

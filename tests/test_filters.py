@@ -746,3 +746,18 @@ def test_a_filtered_search_ranks_the_filtered_matches_not_the_newest_matches_of_
     hits = results({"q": "walrus", "date_from": "2019-01-01", "date_to": "2019-12-31"})
     assert hits == [older[1], older[0]]
     assert all(hit.rank > 0 for hit in hits)
+
+
+def test_absent_source_person_and_tag_filters_are_empty_without_being_run():
+    """An absent model-choice parameter cleans to ``none()``: telling that it is empty ran it (compiled
+    ``public()``'s subqueries) on every request; it is an empty list instead."""
+    source = SourceFactory()
+    ArticleFactory(title="Migrants at the border", source=source)
+    ArticleFactory(title="Migrants at the station")
+    filterset = ArticleFilterSet({"q": "migrants", "source": [source.slug]})
+    assert filterset.is_valid()
+    cleaned = filterset.form.cleaned_data
+    assert cleaned["person"] == [] and cleaned["tag"] == []
+    assert [chosen.slug for chosen in cleaned["source"]] == [source.slug]
+    assert filterset.qs.count() == 1
+    assert ArticleFilterSet({"q": "migrants"}).qs.count() == 2
