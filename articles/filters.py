@@ -602,8 +602,11 @@ class ArticleFilterSet(django_filters.FilterSet):
         return self.edited_query_string(replace)
 
     def edited_query_string(self, edit: Callable[[QueryDict], None]) -> str:
-        params = self.data.copy()
-        params.pop(PAGE_PARAM, None)
+        # Copied list by list: ``QueryDict.copy`` deep-copies, and a search page writes some 40 of these.
+        params = QueryDict(mutable=True)
+        for name, values in self.data.lists():
+            if name != PAGE_PARAM:
+                params.setlist(name, list(values))
         edit(params)
         return f"?{params.urlencode()}"
 

@@ -5,14 +5,18 @@ from functools import cached_property
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django_filters.views import FilterView
 
 from articles.filters import PAGE_PARAM, ArticleFilterSet, ResultCounts
-from articles.models import Article, SearchLog
+from articles.models import Article, Person, SearchLog, Tag
 from articles.search import SORT_CHOICES, SORT_RELEVANCE
 from articles.timeline import MonthCountRow, timeline_from_counts
 
 RESULTS_PER_PAGE = 20
+# What a hit links to, and what a link needs of each (``get_absolute_url`` and its text).
+HIT_LINKS = (("authors", Person), ("people", Person), ("tags", Tag))
+LINK_FIELDS = ("id", "name", "slug")
 # Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
 # them when the form is submitted again.
 HIDDEN_PARAMS = ("source", "person", "tag", "rating")
@@ -76,9 +80,9 @@ class SearchView(FilterView):
 
     def get_queryset(self):
         # Listed: the bodies are read again for the page's headlines only (``ArticleSearch.headlines``).
-        return (
-            Article.objects.published().listed().select_related("source").prefetch_related("authors", "people", "tags")
-        )
+        # Hits show their people and tags as links: names and slugs only (a page has some 150).
+        links = (Prefetch(name, queryset=model.objects.only(*LINK_FIELDS)) for name, model in HIT_LINKS)
+        return Article.objects.published().listed().select_related("source").prefetch_related(*links)
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so /search/ sorts and facets like any other state.
