@@ -170,6 +170,17 @@ class PartialDate:
         """ISO 8601 at the known precision: "2022", "2022-10" or "2022-10-14"; "" when unknown."""
         return "-".join(f"{part:02d}" if i else f"{part:04d}" for i, part in enumerate(self.parts()))
 
+    def long(self) -> str:
+        """As the archive's pages write it: "14 October 2022", "October 2022", "2022"; "" when unknown."""
+        if self.date is None:
+            return ""
+        if self.precision == DatePrecision.YEAR:
+            return str(self.date.year)
+        month = MONTHS[self.date.month - 1]
+        if self.precision == DatePrecision.MONTH:
+            return f"{month} {self.date.year}"
+        return f"{self.date.day} {month} {self.date.year}"
+
     def apa(self) -> str:
         """APA 7: "2022, October 14", "2022, October", "2022" or "n.d."."""
         if self.date is None:
