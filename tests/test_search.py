@@ -344,6 +344,13 @@ def test_a_headline_of_an_article_found_through_a_person_begins_with_its_text(ch
     assert "<mark>" not in article.headline
 
 
+def test_a_headline_of_stop_words_alone_is_the_text_s_beginning():
+    article = ArticleFactory(body="\n\n".join(filler(n) for n in range(1, 13)))
+    query = ArticleSearch("the")
+    query.headlines([article])
+    assert article.headline.startswith("Paragraph 1 says nothing")
+
+
 def test_the_paragraphs_chosen_show_each_word_where_the_text_has_it():
     paragraphs = ["Alpha.", "Tajik.", "Tajik again.", "Beta.", "Migrants.", "Gamma.", "Tajik migrants together."]
     body = "\n\n".join(paragraphs)
