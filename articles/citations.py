@@ -172,47 +172,26 @@ class PartialDate:
 
     def long(self) -> str:
         """As the archive's pages write it: "14 October 2022", "October 2022", "2022"; "" when unknown."""
-        if self.date is None:
-            return ""
-        if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        month = MONTHS[self.date.month - 1]
-        if self.precision == DatePrecision.MONTH:
-            return f"{month} {self.date.year}"
-        return f"{self.date.day} {month} {self.date.year}"
+        return self._written(day="{day} {month} {year}", month="{month} {year}")
 
     def apa(self) -> str:
         """APA 7: "2022, October 14", "2022, October", "2022" or "n.d."."""
-        if self.date is None:
-            return "n.d."
-        if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        month = MONTHS[self.date.month - 1]
-        if self.precision == DatePrecision.MONTH:
-            return f"{self.date.year}, {month}"
-        return f"{self.date.year}, {month} {self.date.day}"
+        return self._written(day="{year}, {month} {day}", month="{year}, {month}", unknown="n.d.")
 
     def mla(self) -> str:
         """MLA 9: "14 Oct. 2022", "Oct. 2022", "2022"; "" when unknown."""
-        if self.date is None:
-            return ""
-        if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        month = MLA_MONTHS[self.date.month - 1]
-        if self.precision == DatePrecision.MONTH:
-            return f"{month} {self.date.year}"
-        return f"{self.date.day} {month} {self.date.year}"
+        return self._written(day="{day} {month} {year}", month="{month} {year}", month_names=MLA_MONTHS)
 
     def chicago(self) -> str:
         """Chicago 17: "October 14, 2022", "October 2022", "2022"; "" when unknown."""
+        return self._written(day="{month} {day}, {year}", month="{month} {year}")
+
+    def _written(self, *, day: str, month: str, unknown: str = "", month_names: tuple[str, ...] = MONTHS) -> str:
+        """The date by the pattern for its precision (a year alone is always "2022")."""
         if self.date is None:
-            return ""
-        if self.precision == DatePrecision.YEAR:
-            return str(self.date.year)
-        month = MONTHS[self.date.month - 1]
-        if self.precision == DatePrecision.MONTH:
-            return f"{month} {self.date.year}"
-        return f"{month} {self.date.day}, {self.date.year}"
+            return unknown
+        pattern = {DatePrecision.YEAR: "{year}", DatePrecision.MONTH: month}.get(self.precision, day)
+        return pattern.format(year=self.date.year, month=month_names[self.date.month - 1], day=self.date.day)
 
 
 def iso_date(date: datetime.date | None, precision: str) -> str:

@@ -132,17 +132,34 @@ def test_names_in_each_styles_forms():
 
 
 @pytest.mark.parametrize(
-    ("precision", "stored", "iso", "apa_date", "mla_date", "chicago_date"),
+    ("precision", "stored", "iso", "long", "apa_date", "mla_date", "chicago_date"),
     [
-        ("day", datetime.date(2022, 10, 14), "2022-10-14", "2022, October 14", "14 Oct. 2022", "October 14, 2022"),
-        ("month", datetime.date(2022, 9, 1), "2022-09", "2022, September", "Sept. 2022", "September 2022"),
-        ("year", datetime.date(2023, 1, 1), "2023", "2023", "2023", "2023"),
-        ("", None, "", "n.d.", "", ""),
+        (
+            "day",
+            datetime.date(2022, 10, 14),
+            "2022-10-14",
+            "14 October 2022",
+            "2022, October 14",
+            "14 Oct. 2022",
+            "October 14, 2022",
+        ),
+        (
+            "month",
+            datetime.date(2022, 9, 1),
+            "2022-09",
+            "September 2022",
+            "2022, September",
+            "Sept. 2022",
+            "September 2022",
+        ),
+        ("year", datetime.date(2023, 1, 1), "2023", "2023", "2023", "2023", "2023"),
+        ("", None, "", "", "n.d.", "", ""),
     ],
 )
-def test_dates_give_only_what_is_known(precision, stored, iso, apa_date, mla_date, chicago_date):
+def test_dates_give_only_what_is_known(precision, stored, iso, long, apa_date, mla_date, chicago_date):
     date = PartialDate(stored, precision)
-    assert (date.iso(), date.apa(), date.mla(), date.chicago()) == (iso, apa_date, mla_date, chicago_date)
+    written = (date.iso(), date.long(), date.apa(), date.mla(), date.chicago())
+    assert written == (iso, long, apa_date, mla_date, chicago_date)
 
 
 def test_author_lists_follow_each_style():
