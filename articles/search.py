@@ -1493,10 +1493,10 @@ def headline_passage(body: str, clues: list[str], limit: int = HEADLINE_PARAGRAP
     earliest), while one holds any: a query's words are shown together where the text has them
     together, else each where it has it. A clue can be held by other words too ("gover" by
     "governor" for "government"), which only makes a paragraph look likelier than it is; ts_headline
-    marks only true matches. A body where none is found (an
-    article linked to a person whose name it does not spell) gives its first paragraphs, as
-    ts_headline gives a text's beginning. Paragraphs that do not follow each other are joined
-    by the fragment delimiter, so that the gap shows if a fragment spans it.
+    marks only true matches. A body where none is found (an article linked to a person whose name
+    it does not spell) gives its first paragraphs, as ts_headline gives a text's beginning.
+    Paragraphs that do not follow each other are joined by the fragment delimiter, so that the gap
+    shows if a fragment spans it.
     """
     paragraphs = body.split(PARAGRAPH_SEPARATOR)
     if len(paragraphs) <= limit:
