@@ -301,10 +301,6 @@ def quoted_title(citation: CitationBuilder, work: Citable) -> None:
     citation.add(f"{OUTER_OPEN}{title}{ending(title)}{OUTER_CLOSE} ")
 
 
-def month_day_year(day: datetime.date) -> str:
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
 def join_names(names: Sequence[str], *, last_separator: str) -> str:
     """ "A", "A, and B" (or "A, & B"), "A, B, and C": a serial comma before the last name, as all three styles do."""
     if len(names) == 1:
@@ -361,7 +357,7 @@ def apa(article: Article, *, archive_url: str, accessed: datetime.date) -> Citat
         citation.add(date)
     if work.source:
         citation.add(f"{work.source.name}{ending(work.source.name)} ")
-    citation.add(f"Retrieved {month_day_year(accessed)}, from {archive_url}")
+    citation.add(f"Retrieved {PartialDate(accessed).chicago()}, from {archive_url}")
     if work.original_url:
         citation.add(f" (originally published at {work.original_url})")
     return citation.build()
@@ -388,7 +384,7 @@ def mla(article: Article, *, archive_url: str, accessed: datetime.date) -> Citat
     if original:
         citation.add(". ")
     citation.add(ARCHIVE_NAME, italic=True).add(f", {archive_url}. ")
-    citation.add(f"Accessed {accessed.day} {MLA_MONTHS[accessed.month - 1]} {accessed.year}.")
+    citation.add(f"Accessed {PartialDate(accessed).mla()}.")
     return citation.build()
 
 
@@ -415,7 +411,7 @@ def chicago(article: Article, *, archive_url: str, accessed: datetime.date) -> C
         citation.add(f"{work.published.chicago()}. ")
     if work.original_url:
         citation.add(f"{work.original_url}. ")
-    citation.add(f"Archived in {ARCHIVE_NAME}. Accessed {month_day_year(accessed)}. {archive_url}.")
+    citation.add(f"Archived in {ARCHIVE_NAME}. Accessed {PartialDate(accessed).chicago()}. {archive_url}.")
     return citation.build()
 
 
