@@ -15,10 +15,10 @@ Ranking is BM25-like, because ts_rank knows nothing of how rare a word is. The
 query's terms are its groups (a word with its spellings, a phrase, a prefix, or
 alternatives joined by OR, each counting as one term; stop words are no terms).
 Each term's document frequency comes from the ``articles_lexeme_stats``
-materialized view (ts_stat over the published articles' stored vectors) and N
-and the mean vector length from ``articles_search_stats``, both refreshed by
-``vocabulary_refresh`` with the vocabulary; they are read once per query, for its
-few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
+table (in how many published articles each stored lexeme occurs) and N and the
+mean length from ``articles_search_stats``, both kept with the vocabulary (added
+to by each import's batches, rebuilt by ``vocabulary_refresh``); they are read
+once per query, for its few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
 len = the size of its text (title, summary and body in bytes: proportional to its
 words, and read without unpacking the text); tf = occurrences in the stored vector,
@@ -115,61 +115,100 @@ DROP_SEARCH_CONFIG_SQL = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {SEARCH_CONF
 # The archive's own words, as readers type them (lowercase, unstemmed), with how many published
 # articles use each: prefixes expand to them and "did you mean" respells from them. The words of
 # people's names, aliases and tag names are in it too (0 articles when no text uses them), so a
-# correction can reach a spelling only an alias has. A materialized view, refreshed after imports
-# (articles.services.vocabulary_refresh), because ts_stat reads every vector. Letters (and inner '
-# or -) only, so numbers and URLs stay out. Tables are named with their schema because PostgreSQL
-# 17+ builds and refreshes materialized views with a search_path of pg_catalog only.
-def create_vocabulary_sql(schema: str) -> str:
+# correction can reach a spelling only an alias has. Letters (and inner ' or -) only, so numbers
+# and URLs stay out.
+#
+# And what BM25-like ranking needs to know of the archive: in how many published articles each
+# stored (stemmed) lexeme occurs, and how many published articles there are with their total
+# length (bytes of title, summary and body: see ``ArticleSearch.rank_expression``).
+#
+# Tables (migration 0019), not materialized views: an import adds each batch's counts to them in
+# the batch's transaction (``SEARCH_STATISTICS_ADD_SQL``), where a view could only be refreshed
+# from every article (about a minute at 100,000 articles, whatever the import's size). Counts of
+# articles add up exactly, so the tables stay what a rebuild gives; a rebuild
+# (``SEARCH_STATISTICS_REBUILD_SQL``) catches up with what editors changed since.
+VOCABULARY_WORD_CONDITION = "word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40"
+
+
+def _article_words_sql(articles: str) -> str:
+    """Each word of the ``articles`` (a condition on them) with how many of them use it."""
     return f"""
-CREATE MATERIALIZED VIEW articles_vocabulary AS
-SELECT word, max(ndoc) AS ndoc FROM (
-    SELECT word, ndoc FROM ts_stat($$
-        SELECT to_tsvector('simple', title || ' ' || summary || ' ' || body)
-        FROM {schema}.articles_article WHERE status = 'published'
-    $$)
-    UNION ALL
-    SELECT word, 0 FROM ts_stat($$
-        SELECT to_tsvector('simple', name) FROM {schema}.articles_person
-        UNION ALL SELECT to_tsvector('simple', name) FROM {schema}.articles_personalias
-        UNION ALL SELECT to_tsvector('simple', name) FROM {schema}.articles_tag
-    $$)
-) AS words
-WHERE word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40
-GROUP BY word;
-CREATE UNIQUE INDEX articles_vocabulary_word ON articles_vocabulary (word text_pattern_ops);
-CREATE INDEX articles_vocabulary_word_trgm ON articles_vocabulary USING gin (word gin_trgm_ops);
-"""
+        SELECT lexeme AS word, count(*) AS ndoc
+        FROM articles_article, unnest(to_tsvector('simple', title || ' ' || summary || ' ' || body))
+        WHERE status = 'published' AND {articles} GROUP BY lexeme"""
 
 
-DROP_VOCABULARY_SQL = "DROP MATERIALIZED VIEW IF EXISTS articles_vocabulary;"
-REFRESH_VOCABULARY_SQL = "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_vocabulary;"
-
-
-# What BM25-like ranking needs to know of the archive: in how many published articles each stored
-# (stemmed) lexeme occurs, and how many published articles there are with their mean length
-# (bytes of title, summary and body: see ``ArticleSearch.rank_expression``). Materialized views
-# for the same reason as the vocabulary, refreshed with it.
-def create_search_statistics_sql(schema: str) -> str:
+def _article_lexemes_sql(articles: str) -> str:
+    """Each stored lexeme of the ``articles`` with how many of them hold it."""
     return f"""
-CREATE MATERIALIZED VIEW articles_lexeme_stats AS
-SELECT word AS lexeme, ndoc FROM ts_stat($$
-    SELECT search_vector FROM {schema}.articles_article WHERE status = 'published'
-$$);
-CREATE UNIQUE INDEX articles_lexeme_stats_lexeme ON articles_lexeme_stats (lexeme);
-CREATE MATERIALIZED VIEW articles_search_stats AS
-SELECT 1 AS id, count(*) AS articles,
-       coalesce(avg(octet_length(title) + octet_length(summary) + octet_length(body)), 0)::float8 AS average_length
-FROM {schema}.articles_article WHERE status = 'published';
-CREATE UNIQUE INDEX articles_search_stats_id ON articles_search_stats (id);
-"""
+        SELECT lexeme, count(*) AS ndoc FROM articles_article, unnest(search_vector)
+        WHERE status = 'published' AND {articles} GROUP BY lexeme"""
 
 
-DROP_SEARCH_STATISTICS_SQL = (
-    "DROP MATERIALIZED VIEW IF EXISTS articles_lexeme_stats; DROP MATERIALIZED VIEW IF EXISTS articles_search_stats;"
+def _article_sizes_sql(articles: str) -> str:
+    return f"""
+        SELECT count(*) AS articles,
+               coalesce(sum(octet_length(title) + octet_length(summary) + octet_length(body)), 0) AS total_length
+        FROM articles_article WHERE status = 'published' AND {articles}"""
+
+
+# Added to the counts; rows in word order, so two imports at once lock shared words in the same order.
+SEARCH_STATISTICS_ADD_SQL = (
+    f"""
+    INSERT INTO articles_vocabulary AS vocabulary (word, ndoc)
+    SELECT word, max(ndoc) FROM (
+        {_article_words_sql("id = ANY(%(articles)s)")}
+        UNION ALL
+        SELECT lexeme, 0 FROM unnest(%(names)s::text[]) AS name, unnest(to_tsvector('simple', name))
+    ) AS words
+    WHERE {VOCABULARY_WORD_CONDITION}
+    GROUP BY word ORDER BY word
+    ON CONFLICT (word) DO UPDATE SET ndoc = vocabulary.ndoc + excluded.ndoc WHERE excluded.ndoc > 0""",
+    f"""
+    INSERT INTO articles_lexeme_stats AS stats (lexeme, ndoc)
+    {_article_lexemes_sql("id = ANY(%(articles)s)")} ORDER BY lexeme
+    ON CONFLICT (lexeme) DO UPDATE SET ndoc = stats.ndoc + excluded.ndoc""",
+    f"""
+    UPDATE articles_search_stats AS stats
+    SET articles = stats.articles + added.articles, total_length = stats.total_length + added.total_length
+    FROM ({_article_sizes_sql("id = ANY(%(articles)s)")}) AS added""",
 )
-REFRESH_SEARCH_STATISTICS_SQL = (
-    "REFRESH MATERIALIZED VIEW CONCURRENTLY articles_lexeme_stats;"
-    " REFRESH MATERIALIZED VIEW CONCURRENTLY articles_search_stats;"
+
+# Rebuilt from every published article and name, in one transaction. The lock lets searches read
+# the old rows meanwhile but waits for imports adding to them, so that what they added is either
+# counted by the rebuild or added after it, never lost. Only rows that change are written.
+SEARCH_STATISTICS_REBUILD_SQL = (
+    "LOCK TABLE articles_vocabulary, articles_lexeme_stats, articles_search_stats IN EXCLUSIVE MODE",
+    f"""
+    CREATE TEMPORARY TABLE rebuilt_vocabulary AS
+    SELECT word, max(ndoc) AS ndoc FROM (
+        {_article_words_sql("TRUE")}
+        UNION ALL
+        SELECT lexeme, 0 FROM (
+            SELECT name FROM articles_person UNION ALL SELECT name FROM articles_personalias
+            UNION ALL SELECT name FROM articles_tag
+        ) AS names, unnest(to_tsvector('simple', name))
+    ) AS words
+    WHERE {VOCABULARY_WORD_CONDITION}
+    GROUP BY word""",
+    f"CREATE TEMPORARY TABLE rebuilt_lexeme_stats AS {_article_lexemes_sql('TRUE')}",
+    """
+    DELETE FROM articles_vocabulary AS vocabulary
+    WHERE NOT EXISTS (SELECT FROM rebuilt_vocabulary AS rebuilt WHERE rebuilt.word = vocabulary.word)""",
+    """
+    INSERT INTO articles_vocabulary AS vocabulary (word, ndoc) SELECT word, ndoc FROM rebuilt_vocabulary
+    ON CONFLICT (word) DO UPDATE SET ndoc = excluded.ndoc WHERE vocabulary.ndoc <> excluded.ndoc""",
+    """
+    DELETE FROM articles_lexeme_stats AS stats
+    WHERE NOT EXISTS (SELECT FROM rebuilt_lexeme_stats AS rebuilt WHERE rebuilt.lexeme = stats.lexeme)""",
+    """
+    INSERT INTO articles_lexeme_stats AS stats (lexeme, ndoc) SELECT lexeme, ndoc FROM rebuilt_lexeme_stats
+    ON CONFLICT (lexeme) DO UPDATE SET ndoc = excluded.ndoc WHERE stats.ndoc <> excluded.ndoc""",
+    f"""
+    UPDATE articles_search_stats AS stats SET articles = counted.articles, total_length = counted.total_length
+    FROM ({_article_sizes_sql("TRUE")}) AS counted""",
+    # Not left to the commit: a test's transaction, or an editor's, may rebuild twice before it.
+    "DROP TABLE rebuilt_vocabulary, rebuilt_lexeme_stats",
 )
 
 
@@ -1095,8 +1134,8 @@ class ArticleSearch:
         """A respelling from the archive's own words, and the nearest people and tags: three queries.
 
         Only what readers may see is offered: people and tags that are ``public()``, and words
-        still in a published article or in such a name (the vocabulary is refreshed after imports,
-        not after each retraction, and holds every name: see ``_shown_word_sql``).
+        still in a published article or in such a name (imports add to the vocabulary, a retraction
+        does not take from it, and it holds every name: see ``_shown_word_sql``).
         """
         from django.contrib.postgres.search import TrigramWordSimilarity
 
@@ -1323,9 +1362,10 @@ def _shown_word_sql() -> tuple[str, list]:
 
     A word is shown when a published article has it, or the name of a public person (or one of
     their aliases) or tag does, or when it is a stop word (in every text). The vocabulary alone
-    would not do: it is a materialized view, refreshed after imports and merges, so a word only a
-    now-retracted or unpublished article had stays in it until the next refresh; and it holds
-    the names of every person and tag, those only drafts name too. Each test is an index probe.
+    would not do: imports add to it and merges rebuild it, but a retraction does not take from
+    it, so a word only a now-retracted or unpublished article had stays in it until the next
+    rebuild (``vocabulary_refresh``); and it holds the names of every person and tag, those only
+    drafts name too. Each test is an index probe.
     """
     from articles.models import Article, Person, PersonAlias, Tag
 

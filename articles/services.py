@@ -55,7 +55,7 @@ from articles.models import (
     Tag,
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, TextAnalysis, candidate_pairs, overlap, texts_analyse, words
-from articles.search import REFRESH_SEARCH_STATISTICS_SQL, REFRESH_VOCABULARY_SQL
+from articles.search import SEARCH_STATISTICS_ADD_SQL, SEARCH_STATISTICS_REBUILD_SQL
 from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
 
@@ -180,8 +180,9 @@ def articles_import(
                 batch = []
         if batch:
             flush(batch)
-    # A run that imports nothing still refreshes after one killed before its refresh (its batches stayed).
-    if status == ArticleStatus.PUBLISHED and (result.imported or _search_statistics_stale()):
+    # Each batch added its articles to the search's statistics; they are rebuilt only when they count
+    # other articles than the published ones (editors published or retracted some since).
+    if _search_statistics_stale():
         vocabulary_refresh()
     result.elapsed = time.monotonic() - started
     return result
@@ -194,14 +195,24 @@ def _inputs_pending(paths: Iterable[str | os.PathLike[str]]) -> Iterable[_Pendin
 
 def vocabulary_refresh() -> None:
     """Rebuild the archive's word list (prefix search, "did you mean") and the ranking's statistics
-    (document frequency of each lexeme, number of articles, mean length) from the published articles.
+    (document frequency of each lexeme, number of articles, their total length) from the published
+    articles and the names.
 
-    Concurrently, so searches keep reading the old list meanwhile. It reads every
-    published article: run it after a batch of changes, not after each one.
+    In one transaction: searches keep reading the old rows meanwhile. It reads every published
+    article (about a minute at 100,000): run it after a batch of changes, not after each one.
+    Imports need not: they add their articles as they go (``_search_statistics_add``).
     """
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in SEARCH_STATISTICS_REBUILD_SQL:
+            cursor.execute(statement)
+
+
+def _search_statistics_add(article_ids: Sequence[int], names: Iterable[str]) -> None:
+    """Count new articles (the published ones) and the words of the names linked to them in the word
+    list and the ranking's statistics, as a rebuild would: in a batch's transaction, so they go in with it."""
     with connection.cursor() as cursor:
-        cursor.execute(REFRESH_VOCABULARY_SQL)
-        cursor.execute(REFRESH_SEARCH_STATISTICS_SQL)
+        for statement in SEARCH_STATISTICS_ADD_SQL:
+            cursor.execute(statement, {"articles": list(article_ids), "names": sorted(set(names))})
 
 
 def _search_statistics_stale() -> bool:
@@ -346,6 +357,11 @@ def _batch_write(
                 summary=f"Linked the people and tags mentioned in {len(articles)} imported articles",
             )
             outcome.suggested_links = revision_links_added(revision)
+        # Drafts count as no article, but their new names join the word list, as a rebuild has them.
+        # Last, so that the rows it locks (shared words, the archive's totals) are held the least.
+        _search_statistics_add(
+            [article.pk for article in articles], [row.name for row in (*people.values(), *tags.values())]
+        )
     return outcome
 
 
@@ -812,11 +828,10 @@ def _merge_history_record(*, user, kept: Person | Tag, gone: Sequence[Person | T
 
 
 def _vocabulary_refresh_after_commit() -> None:
-    """Refresh the search vocabulary once the merge is committed, or right away outside a transaction.
+    """Rebuild the search vocabulary once the merge is committed, or right away outside a transaction.
 
-    REFRESH ... CONCURRENTLY would run inside the transaction, but it reads every published
-    article: after the commit, the merged rows stay locked only as long as the merge itself,
-    and a merge that rolls back refreshes nothing.
+    The rebuild reads every published article: after the commit, the merged rows stay locked only
+    as long as the merge itself, and a merge that rolls back rebuilds nothing.
     """
     transaction.on_commit(vocabulary_refresh)
 

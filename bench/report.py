@@ -400,7 +400,8 @@ the page's count and page statements, with the request's `SET` commands replayed
 addresses or over the mix's search addresses, each requested once beforehand (the caches' steady
 state: pages and search counts cached); an error is a non-2xx/3xx answer or a socket error
 (wrk's timeout is 10 s). **Import** is `manage.py import_articles` on a JSONL file of generated
-articles (another seed) into a fresh, migrated scratch database; memory is the resident size of
+articles (another seed) into a migrated copy of the corpus's database, the archive of that size as an
+editor's import finds it (`CREATE DATABASE … TEMPLATE`); memory is the resident size of
 the command and of the helper process it starts, summed, sampled from /proc, its peak the sum of
 their kernel high-water marks (an upper bound). **Ranking:** known-item queries
 (three distinctive words of one article; "foreign": one of them replaced by an ordinary word the

@@ -13,7 +13,8 @@ named by ``DATABASE_URL`` in the environment they are given (see ``bench/search.
   timed run starts, which then counted no search at all. Requests/s, non-2xx/3xx answers and
   socket errors (connect, read, write, timeout) come from wrk's own report.
 - **Import**: a JSONL file of generated articles (``articles.corpus.Corpus``, in the import
-  command's format) loaded by ``manage.py import_articles`` into a fresh, migrated database;
+  command's format) loaded by ``manage.py import_articles`` into a migrated copy of the corpus's
+  database (the archive of that size, as an editor's import finds it);
   the resident memory of the command and of the processes it starts (the one that finds the
   texts' fingerprints) is sampled from /proc while it runs, summed, with the kernel's own
   high-water marks (``VmHWM``) for the peak: the command's plus its helpers' (an upper bound,
@@ -271,7 +272,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def import_measure(env: dict[str, str], path: Path) -> dict:
-    """Run ``import_articles path`` (``env`` names a fresh, migrated database); rate, time and memory."""
+    """Run ``import_articles path`` (``env`` names a migrated database); rate, time and memory."""
     # Output to files, not pipes: a pipe nobody reads until the end could fill up and stall the command.
     out_path, err_path = path.with_suffix(".out"), path.with_suffix(".err")
     started = time.monotonic()

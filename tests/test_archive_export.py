@@ -287,7 +287,7 @@ def test_a_rich_archive_survives_export_and_import_exactly(rich_archive, tmp_pat
 
     archive_clear()
     emptied = archive_state()
-    assert emptied.pop("articles_search_stats") == [(1, 0, 0.0)]  # one row: no articles
+    assert emptied.pop("articles_search_stats") == [(1, 0, 0, 0.0)]  # one row: no articles
     assert not any(emptied.values())
     restore(first)
 

@@ -31,8 +31,10 @@ from articles.models import (
 )
 from articles.near_duplicates import fingerprints, words
 from articles.search import article_search_vector
+from articles.services import vocabulary_refresh
 from articles.text import body_sha256, normalise_body
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, SourceFactory, TagFactory
+from tests.search_statistics import assert_search_statistics_as_rebuilt
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +298,49 @@ def test_duplicates_across_runs(tmp_path):
     assert Article.objects.count() == 2
 
 
+# --- the search's word list and ranking statistics ---
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 100])
+def test_an_import_counts_its_articles_in_the_search_statistics_as_a_rebuild_would(tmp_path, batch_size):
+    ArticleFactory(title="Wheat harvest", body="Farmers harvest wheat early.")
+    ArticleFactory(title="Withdrawn", body="Wheat was hoarded.", status=ArticleStatus.RETRACTED)
+    PersonAliasFactory(person=PersonFactory(name="Zhanar Dauletova"), name="Janar Dauletowa")
+    vocabulary_refresh()
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1, body="Wheat prices rose in Almaty.", authors=["Aigerim Sadykova"], tags=["Grain Trade"]),
+        article(2, body="Migrants returned to Osh, where prices rose.", people=["Janar Dauletowa"]),
+        article(3, body="Wheat prices rose in Almaty."),  # the same text: a duplicate, not counted
+        article(4, summary="Café owners in Bishkek.", body="Prices of bread in Bishkek."),  # a summary's words too
+    )
+
+    assert run_import(path, batch_size=batch_size).totals == (3, 1, 0)
+
+    rows = assert_search_statistics_as_rebuilt()
+    vocabulary = dict(rows["articles_vocabulary"])
+    counted = {word: vocabulary[word] for word in ("wheat", "prices", "almaty", "story", "café", "bishkek")}
+    assert counted == {"wheat": 2, "prices": 3, "almaty": 1, "story": 3, "café": 1, "bishkek": 1}
+    # Names count no article unless a text uses them: a new author's, a new tag's, an alias's.
+    assert (vocabulary["sadykova"], vocabulary["grain"], vocabulary["janar"]) == (0, 0, 0)
+    assert dict(rows["articles_lexeme_stats"])["price"] == 3
+    ((_, articles, _, _),) = rows["articles_search_stats"]
+    assert articles == 4  # the retracted article is not counted
+
+
+def test_a_draft_import_counts_no_article_but_adds_its_names(tmp_path):
+    ArticleFactory(title="Wheat harvest", body="Farmers harvest wheat early.")
+    vocabulary_refresh()
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1, body="Wheat prices rose.", authors=["Aigerim Sadykova"]))
+
+    assert run_import(path, status="draft").totals == (1, 0, 0)
+
+    rows = assert_search_statistics_as_rebuilt()
+    vocabulary = dict(rows["articles_vocabulary"])
+    assert (vocabulary["wheat"], vocabulary["sadykova"]) == (1, 0)
+    assert "prices" not in vocabulary
+
+
 # --- bad input ---
 
 
@@ -527,6 +572,7 @@ def test_article_the_database_refuses_leaves_nothing_behind(tmp_path, batch_size
     assert list(Tag.objects.values_list("name", flat=True)) == ["Allowed"]
     assert list(Person.objects.values_list("name", flat=True)) == ["Someone"]
     assert Article.tags.through.objects.count() == 2
+    assert "forbidden" not in dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
 
 
 @pytest.mark.parametrize("batch_size", [1, 100])

@@ -31,6 +31,7 @@ from articles.models import Article, ArticleFingerprint, ArticleVersion, NearDup
 from articles.near_duplicates import fingerprints, words
 from articles.services import vocabulary_refresh
 from articles.text import body_sha256, normalise_body
+from tests.search_statistics import assert_search_statistics_as_rebuilt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -254,8 +255,8 @@ def kill_while_waiting(process: subprocess.Popen, lock: str, *, written: bool) -
 
 @pytest.fixture
 def articles_file(tmp_path) -> Iterator[tuple[Path, list[dict]]]:
-    """The input, to an empty archive: the search's statistics too (materialized views outlive the
-    tables' flush after each transactional test) count nothing."""
+    """The input, to an empty archive: the search's statistics too (tables no model owns, which
+    outlive the flush after each transactional test) count nothing."""
     assert not Article.objects.exists()
     vocabulary_refresh()
     lines = records(ARTICLES)
@@ -304,22 +305,46 @@ def test_an_import_killed_mid_batch_leaves_whole_articles_and_a_rerun_completes_
     assert assert_whole(lines) == {line["url"] for line in lines}
     assert Article.objects.count() == ARTICLES
     assert search_statistics() == (ARTICLES, True)
+    assert_search_statistics_as_rebuilt()
 
 
-def test_an_import_killed_while_refreshing_the_search_statistics_has_them_refreshed_by_a_rerun(
+def test_an_import_killed_while_counting_a_batch_in_the_search_statistics_leaves_them_counting_the_batches_in(
+    articles_file, started, tmp_path
+):
+    path, lines = articles_file
+    killed = started(path, tmp_path / "killed.log")
+    wait_until(
+        lambda: killed.poll() is not None or Article.objects.count() >= BATCHES_BEFORE_KILL * BATCH_SIZE,
+        "the first batches to commit",
+    )
+    # Searches go on reading the word list; the next batch, its articles written, waits to add to it.
+    kill_while_waiting(killed, "LOCK TABLE articles_vocabulary IN SHARE MODE", written=True)
+
+    survived = assert_whole(lines)
+    assert BATCHES_BEFORE_KILL * BATCH_SIZE <= len(survived) < ARTICLES
+    assert search_statistics() == (len(survived), True)
+    assert_search_statistics_as_rebuilt()
+
+    run_to_the_end(path, tmp_path / "rerun.log")
+    assert search_statistics() == (ARTICLES, True)
+    assert_search_statistics_as_rebuilt()
+
+
+def test_an_import_killed_while_rebuilding_stale_search_statistics_has_them_rebuilt_by_a_rerun(
     articles_file, started, tmp_path
 ):
     path, _ = articles_file
-    # An ANALYZE holds its lock to the end of the transaction: searches go on reading the word list,
-    # its refresh (REFRESH ... CONCURRENTLY), once every batch is in, waits.
+    # As if an editor had retracted an article since the last rebuild: the import ends with one.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_search_stats SET articles = articles + 1")
     killed = started(path, tmp_path / "killed.log")
-    kill_while_waiting(killed, "ANALYZE articles_vocabulary", written=False)
+    # A lock that lets the batches add to the word list but not the rebuild take it over, once every batch is in.
+    kill_while_waiting(killed, "LOCK TABLE articles_vocabulary IN ROW EXCLUSIVE MODE", written=False)
     assert Article.objects.count() == ARTICLES
-    # The statement waiting when its client died may still run to its end (the server notices only
-    # when it answers), but the run never got to send the next: the ranking's statistics count nothing.
-    counted, _ = search_statistics()
-    assert counted == 0
+    counted, listed = search_statistics()
+    assert (counted, listed) == (ARTICLES + 1, True)  # every batch added, the rebuild never ran
 
     summary = run_to_the_end(path, tmp_path / "rerun.log")
     assert summary.startswith(f"Imported 0 articles, {ARTICLES} duplicates skipped, 0 failed"), summary
     assert search_statistics() == (ARTICLES, True)
+    assert_search_statistics_as_rebuilt()

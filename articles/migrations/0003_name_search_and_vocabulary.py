@@ -4,7 +4,7 @@ import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.db import migrations
 
-from articles.search import DROP_VOCABULARY_SQL, create_vocabulary_sql
+from articles.migrations._search_views import DROP_VOCABULARY_SQL, create_vocabulary_sql
 
 
 def create_vocabulary(apps, schema_editor):

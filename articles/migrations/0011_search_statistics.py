@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from articles.search import DROP_SEARCH_STATISTICS_SQL, create_search_statistics_sql
+from articles.migrations._search_views import DROP_SEARCH_STATISTICS_SQL, create_search_statistics_sql
 
 
 def create_search_statistics(apps, schema_editor):

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from articles.search import DROP_SEARCH_STATISTICS_SQL, create_search_statistics_sql
+from articles.migrations._search_views import DROP_SEARCH_STATISTICS_SQL, create_search_statistics_sql
 
 
 def recreate_search_statistics(apps, schema_editor):
@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Both ways recreate the views as the code defines them (migration 0011 does the same).
+        # Both ways recreate the views as they were defined then (migration 0011 does the same).
         migrations.RunPython(recreate_search_statistics, recreate_search_statistics),
     ]
