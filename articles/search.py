@@ -122,11 +122,12 @@ DROP_SEARCH_CONFIG_SQL = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {SEARCH_CONF
 # stored (stemmed) lexeme occurs, and how many published articles there are with their total
 # length (bytes of title, summary and body: see ``ArticleSearch.rank_expression``).
 #
-# Tables (migration 0019), not materialized views: an import adds each batch's counts to them in
-# the batch's transaction (``SEARCH_STATISTICS_ADD_SQL``), where a view could only be refreshed
-# from every article (about a minute at 100,000 articles, whatever the import's size). Counts of
-# articles add up exactly, so the tables stay what a rebuild gives; a rebuild
-# (``SEARCH_STATISTICS_REBUILD_SQL``) catches up with what editors changed since.
+# Tables (migration 0019), not materialized views: an import counts each batch in them in the
+# batch's transaction, and publishing or unpublishing articles counts them in or out
+# (``SEARCH_STATISTICS_COUNT_SQL``), where a view could only be refreshed from every article
+# (about a minute at 100,000 articles, whatever the change). Counts of articles add up exactly, so
+# the tables stay what a rebuild gives; a rebuild (``SEARCH_STATISTICS_REBUILD_SQL``) catches up
+# with what is not counted as it happens (an edited text, a person added by hand).
 VOCABULARY_WORD_CONDITION = "word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40"
 
 
@@ -152,26 +153,57 @@ def _article_sizes_sql(articles: str) -> str:
         FROM articles_article WHERE status = 'published' AND {articles}"""
 
 
-# Added to the counts; rows in word order, so two imports at once lock shared words in the same order.
-SEARCH_STATISTICS_ADD_SQL = (
+# The words of every name: people's, their aliases' and tags'.
+NAME_WORDS_SQL = """
+    SELECT lexeme FROM (
+        SELECT name FROM articles_person UNION ALL SELECT name FROM articles_personalias
+        UNION ALL SELECT name FROM articles_tag
+    ) AS names, unnest(to_tsvector('simple', name))"""
+
+# Articles counted in (``sign`` 1, once published) or out (-1, while still published, before they
+# are unpublished), with the words of the names linked to them (0 articles). Rows in word order, so
+# that two writers lock the words they share in the same order. The first two statements return
+# the words and lexemes the counting brought to nothing, for ``SEARCH_STATISTICS_TIDY_SQL``.
+SEARCH_STATISTICS_COUNT_SQL = (
     f"""
-    INSERT INTO articles_vocabulary AS vocabulary (word, ndoc)
-    SELECT word, max(ndoc) FROM (
-        {_article_words_sql("id = ANY(%(articles)s)")}
-        UNION ALL
-        SELECT lexeme, 0 FROM unnest(%(names)s::text[]) AS name, unnest(to_tsvector('simple', name))
-    ) AS words
-    WHERE {VOCABULARY_WORD_CONDITION}
-    GROUP BY word ORDER BY word
-    ON CONFLICT (word) DO UPDATE SET ndoc = vocabulary.ndoc + excluded.ndoc WHERE excluded.ndoc > 0""",
+    WITH counted AS (
+        INSERT INTO articles_vocabulary AS vocabulary (word, ndoc)
+        SELECT word, %(sign)s * sum(ndoc) FROM (
+            {_article_words_sql("id = ANY(%(articles)s)")}
+            UNION ALL
+            SELECT lexeme, 0 FROM unnest(%(names)s::text[]) AS name, unnest(to_tsvector('simple', name))
+        ) AS words
+        WHERE {VOCABULARY_WORD_CONDITION}
+        GROUP BY word ORDER BY word
+        ON CONFLICT (word) DO UPDATE SET ndoc = vocabulary.ndoc + excluded.ndoc WHERE excluded.ndoc <> 0
+        RETURNING word, ndoc
+    )
+    SELECT word FROM counted WHERE ndoc <= 0""",
     f"""
-    INSERT INTO articles_lexeme_stats AS stats (lexeme, ndoc)
-    {_article_lexemes_sql("id = ANY(%(articles)s)")} ORDER BY lexeme
-    ON CONFLICT (lexeme) DO UPDATE SET ndoc = stats.ndoc + excluded.ndoc""",
+    WITH counted AS (
+        INSERT INTO articles_lexeme_stats AS stats (lexeme, ndoc)
+        SELECT lexeme, %(sign)s * ndoc FROM ({_article_lexemes_sql("id = ANY(%(articles)s)")}) AS lexemes
+        ORDER BY lexeme
+        ON CONFLICT (lexeme) DO UPDATE SET ndoc = stats.ndoc + excluded.ndoc
+        RETURNING lexeme, ndoc
+    )
+    SELECT lexeme FROM counted WHERE ndoc <= 0""",
     f"""
     UPDATE articles_search_stats AS stats
-    SET articles = stats.articles + added.articles, total_length = stats.total_length + added.total_length
-    FROM ({_article_sizes_sql("id = ANY(%(articles)s)")}) AS added""",
+    SET articles = stats.articles + %(sign)s * counted.articles,
+        total_length = stats.total_length + %(sign)s * counted.total_length
+    FROM ({_article_sizes_sql("id = ANY(%(articles)s)")}) AS counted""",
+)
+
+# What a rebuild leaves out: words no published article uses any more and no name holds (those
+# ``words``, or those of the ``names`` merged away), and lexemes no published article holds.
+SEARCH_STATISTICS_TIDY_SQL = (
+    f"""
+    DELETE FROM articles_vocabulary
+    WHERE (word = ANY(%(words)s)
+           OR word IN (SELECT lexeme FROM unnest(%(names)s::text[]) AS name, unnest(to_tsvector('simple', name))))
+      AND ndoc <= 0 AND word NOT IN ({NAME_WORDS_SQL})""",
+    "DELETE FROM articles_lexeme_stats WHERE lexeme = ANY(%(lexemes)s) AND ndoc <= 0",
 )
 
 # Rebuilt from every published article and name, in one transaction. The lock lets searches read
@@ -184,10 +216,7 @@ SEARCH_STATISTICS_REBUILD_SQL = (
     SELECT word, max(ndoc) AS ndoc FROM (
         {_article_words_sql("TRUE")}
         UNION ALL
-        SELECT lexeme, 0 FROM (
-            SELECT name FROM articles_person UNION ALL SELECT name FROM articles_personalias
-            UNION ALL SELECT name FROM articles_tag
-        ) AS names, unnest(to_tsvector('simple', name))
+        SELECT lexeme, 0 FROM ({NAME_WORDS_SQL}) AS name_words
     ) AS words
     WHERE {VOCABULARY_WORD_CONDITION}
     GROUP BY word""",

@@ -55,7 +55,7 @@ from articles.models import (
     Tag,
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, TextAnalysis, candidate_pairs, overlap, texts_analyse, words
-from articles.search import SEARCH_STATISTICS_ADD_SQL, SEARCH_STATISTICS_REBUILD_SQL
+from articles.search import SEARCH_STATISTICS_COUNT_SQL, SEARCH_STATISTICS_REBUILD_SQL, SEARCH_STATISTICS_TIDY_SQL
 from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
 
@@ -200,19 +200,39 @@ def vocabulary_refresh() -> None:
 
     In one transaction: searches keep reading the old rows meanwhile. It reads every published
     article (about a minute at 100,000): run it after a batch of changes, not after each one.
-    Imports need not: they add their articles as they go (``_search_statistics_add``).
+    Imports, publications, retractions and merges need not: they count what they change
+    (``search_statistics_count``, ``_search_statistics_tidy``).
     """
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in SEARCH_STATISTICS_REBUILD_SQL:
             cursor.execute(statement)
 
 
-def _search_statistics_add(article_ids: Sequence[int], names: Iterable[str]) -> None:
-    """Count new articles (the published ones) and the words of the names linked to them in the word
-    list and the ranking's statistics, as a rebuild would: in a batch's transaction, so they go in with it."""
+def search_statistics_count(article_ids: Sequence[int], names: Iterable[str] = (), *, sign: int = 1) -> None:
+    """Count published articles in (``sign`` 1) or out (-1: before they are unpublished or their
+    text changes, while the counts still read them as stored) of the word list and the ranking's
+    statistics, with the words of the names linked to them, as a rebuild would. In the caller's
+    transaction, so the counts change with the articles. Articles not published count as none.
+    """
+    params = {"articles": list(article_ids), "names": sorted(set(names)), "sign": sign}
     with connection.cursor() as cursor:
-        for statement in SEARCH_STATISTICS_ADD_SQL:
-            cursor.execute(statement, {"articles": list(article_ids), "names": sorted(set(names))})
+        emptied = []
+        for statement in SEARCH_STATISTICS_COUNT_SQL:
+            cursor.execute(statement, params)
+            emptied.append([row[0] for row in cursor.fetchall()] if cursor.description else [])
+    words, lexemes, _ = emptied
+    if words or lexemes:
+        _search_statistics_tidy(words=words, lexemes=lexemes)
+
+
+def _search_statistics_tidy(*, words: Sequence[str] = (), lexemes: Sequence[str] = (), names_gone: Sequence[str] = ()):
+    """Drop what a rebuild would leave out: these ``words`` (or those of the ``names_gone``, merged
+    away) when no published article uses them and no name holds them, these ``lexemes`` when no
+    published article holds them."""
+    params = {"words": list(words), "lexemes": list(lexemes), "names": list(names_gone)}
+    with connection.cursor() as cursor:
+        for statement in SEARCH_STATISTICS_TIDY_SQL:
+            cursor.execute(statement, params)
 
 
 def _search_statistics_stale() -> bool:
@@ -359,7 +379,7 @@ def _batch_write(
             outcome.suggested_links = revision_links_added(revision)
         # Drafts count as no article, but their new names join the word list, as a rebuild has them.
         # Last, so that the rows it locks (shared words, the archive's totals) are held the least.
-        _search_statistics_add(
+        search_statistics_count(
             [article.pk for article in articles], [row.name for row in (*people.values(), *tags.values())]
         )
     return outcome
@@ -593,9 +613,10 @@ def people_merge(*, keep: Person, merged: Iterable[Person], user=None) -> MergeR
     The editors' history gets one revision (kind "merge", by ``user``) with ``keep``'s aliases
     (and description) before and after, each merged person as "merged into" ``keep``, each
     article whose people mentioned or authors changed, and each claim whose claimant changed.
-    A few queries whatever the number of articles. The search vocabulary (which holds names and
-    aliases) is refreshed once the merge is committed. Raises ValueError when ``merged`` is empty
-    or includes ``keep``, or when one of them no longer exists (merged meanwhile by someone else).
+    A few queries whatever the number of articles. Words of the merged names that no name nor
+    published article holds any more leave the search vocabulary. Raises ValueError when
+    ``merged`` is empty or includes ``keep``, or when one of them no longer exists (merged
+    meanwhile by someone else).
     """
     merged_ids = _merge_ids(Person, keep, merged)
     with transaction.atomic():
@@ -618,8 +639,9 @@ def people_merge(*, keep: Person, merged: Iterable[Person], user=None) -> MergeR
                 *(FieldChange.of(claim, claimant, claim.claimant_person.name, kept.name) for claim in claims_moved),
             ],
         )
+        # A merged name becomes an alias, so its words stay; they go only where no name holds them now.
+        _search_statistics_tidy(names_gone=[person.name for person in gone])
     keep.description = kept.description
-    _vocabulary_refresh_after_commit()
     return MergeResult(
         kept=kept,
         merged=len(gone),
@@ -641,7 +663,8 @@ def tags_merge(*, keep: Tag, merged: Iterable[Tag], user=None) -> MergeResult:
     the articles tagged with any of them are tagged with ``keep`` (once), ``keep``'s description
     stays or, if it has none, is taken from the first merged tag that has one, and each merged
     tag becomes a MergedTag redirect to ``keep``, as do the redirects that led to it; then they
-    are deleted. The search vocabulary (which holds tag names) is refreshed after the commit.
+    are deleted. Words of their names that no name nor published article holds any more leave the
+    search vocabulary.
     The editors' history gets one revision (kind "merge", by ``user``): each merged tag as
     "merged into" ``keep``, each article whose tags changed, and ``keep``'s description if it
     took one. Raises ValueError as people_merge does.
@@ -663,8 +686,8 @@ def tags_merge(*, keep: Tag, merged: Iterable[Tag], user=None) -> MergeResult:
                 *history.snapshot_changes(before, history.rows_snapshot(recorded)),
             ],
         )
+        _search_statistics_tidy(names_gone=[tag.name for tag in gone])
     keep.description = kept.description
-    _vocabulary_refresh_after_commit()
     return MergeResult(
         kept=kept,
         merged=len(gone),
@@ -825,15 +848,6 @@ def _merge_history_record(*, user, kept: Person | Tag, gone: Sequence[Person | T
     revision_record(
         user=user, kind=RevisionKind.MERGE, summary=f"Merged {names} into “{kept.name}”", changes=merged_into + changes
     )
-
-
-def _vocabulary_refresh_after_commit() -> None:
-    """Rebuild the search vocabulary once the merge is committed, or right away outside a transaction.
-
-    The rebuild reads every published article: after the commit, the merged rows stay locked only
-    as long as the merge itself, and a merge that rolls back rebuilds nothing.
-    """
-    transaction.on_commit(vocabulary_refresh)
 
 
 # --- The editors' history --------------------------------------------------------------------
@@ -1150,17 +1164,18 @@ def articles_status_change(
     Each article whose status really changes is saved through ``Article.save()`` (its status,
     ``updated_at`` and, when retracted, its note), in id order under a row lock. So ``retracted_at``
     follows the status exactly as when an editor saves the article's page (stamped when retracted,
-    cleared when a retracted article is published again or goes back to draft), the vocabulary of
-    published words is refreshed once committed, and an editor who has one of them open gets the
-    edit conflict instead of saving the old status over the new. Articles that already have the
-    status are left alone, their notes too.
+    cleared when a retracted article is published again or goes back to draft), the search's
+    word list and statistics count them in or out in the same transaction, and an editor who has
+    one of them open gets the edit conflict instead of saving the old status over the new.
+    Articles that already have the status are left alone, their notes too.
 
     A retraction needs a note (ValueError otherwise): readers see it instead of the text. The
     revision (kind "bulk") holds each article's status before and after, as the admin labels
     them, and its retraction note. It has no undo: ``revision_undo`` reverses links only, and a
     publication or retraction readers may have seen is reversed by the opposite action, recorded
     in its turn. A few queries per article changed (its save: the earlier text checked under lock,
-    the update), plus one per ``STATUS_CHANGE_BATCH_SIZE`` articles to load them.
+    the update), plus, per ``STATUS_CHANGE_BATCH_SIZE`` articles, one to load them and a few to
+    count them in or out of the search's statistics.
     """
     status = ArticleStatus(status)
     note = retraction_note.strip()
@@ -1179,12 +1194,15 @@ def articles_status_change(
             Article.objects.select_for_update().filter(pk__in=wanted).order_by("pk").values_list("pk", flat=True)
         )
         for start in range(0, len(ids), STATUS_CHANGE_BATCH_SIZE):
-            batch = (
+            batch = list(
                 Article.objects.filter(pk__in=ids[start : start + STATUS_CHANGE_BATCH_SIZE])
                 .exclude(status=status)
                 .defer("search_vector")
                 .order_by("pk")
             )
+            # The search's word list and statistics count published articles only: these leave them
+            # while still published, and join them once published.
+            search_statistics_count([a.pk for a in batch if a.status == ArticleStatus.PUBLISHED], sign=-1)
             for article in batch:
                 old_status, old_note = ArticleStatus(article.status), article.retraction_note
                 article.status = status
@@ -1196,15 +1214,14 @@ def articles_status_change(
                 changes.append(FieldChange.of(article, status_label, old_status.label, status.label))
                 changes.append(FieldChange.of(article, note_label, old_note, article.retraction_note))
                 before[old_status] = before.get(old_status, 0) + 1
+            if status == ArticleStatus.PUBLISHED:
+                search_statistics_count([article.pk for article in batch])
         counts = ", ".join(
             f"{count} {STATUS_COUNT_NOUNS[old][0 if count == 1 else 1]}"
             for old, count in sorted(before.items(), key=lambda item: ArticleStatus.values.index(item[0]))
         )
         summary = f"{STATUS_CHANGE_VERBS[status]} {_articles_count(sum(before.values()))} ({counts})"
         revision = revision_record(user=user, kind=RevisionKind.BULK, summary=summary, changes=changes)
-        if status == ArticleStatus.PUBLISHED or ArticleStatus.PUBLISHED in before:
-            # The published articles changed, and with them the words prefixes expand to.
-            _vocabulary_refresh_after_commit()
     return revision
 
 

@@ -26,7 +26,7 @@ from articles.models import (
     SignInFailure,
     Tag,
 )
-from articles.services import revision_record
+from articles.services import revision_record, vocabulary_refresh
 from tests.factories import (
     ArticleFactory,
     ClaimFactory,
@@ -36,6 +36,7 @@ from tests.factories import (
     SourceFactory,
     TagFactory,
 )
+from tests.search_statistics import assert_search_statistics_as_rebuilt
 
 pytestmark = pytest.mark.django_db
 
@@ -407,6 +408,27 @@ def test_editor_changes_are_saved(editor_client):
     tag = TagFactory()
     assert post_article(editor_client, article, tags=[tag.pk]).status_code == 302
     assert list(article.tags.all()) == [tag]
+
+
+def test_saving_an_article_counts_its_text_in_and_out_of_the_search_statistics(editor_client):
+    article = ArticleFactory(title="Harvest", body="Wheat harvest near Kostanay.")
+    vocabulary_refresh()
+
+    assert post_article(editor_client, article, body="Barley harvest near Kostanay.").status_code == 302
+    vocabulary = dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+    assert "wheat" not in vocabulary and vocabulary["barley"] == 1
+
+    article.refresh_from_db()
+    retracted = post_article(editor_client, article, status=ArticleStatus.RETRACTED, retraction_note="Not verified.")
+    assert retracted.status_code == 302
+    assert "barley" not in dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+
+    added = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form_data(Article(title="Quinoa", slug="quinoa", body="Quinoa fields near Osh.", status="published")),
+    )
+    assert added.status_code == 302
+    assert dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])["quinoa"] == 1
 
 
 @pytest.mark.parametrize("url_name", ["admin:index", "admin:articles_article_changelist", "admin:auth_user_changelist"])

@@ -15,8 +15,10 @@ from articles.services import (
     articles_status_change,
     links_change,
     revision_undo,
+    vocabulary_refresh,
 )
 from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
+from tests.search_statistics import assert_search_statistics_as_rebuilt
 from tests.test_admin import article_form_data
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +246,28 @@ def test_status_change_saves_only_articles_whose_status_changes():
     assert retracted.retraction_note
     published.refresh_from_db()
     assert published.updated_at == stamped_before
+
+
+def test_status_changes_count_articles_in_and_out_of_the_search_statistics_as_a_rebuild_would():
+    harvest = ArticleFactory(title="Harvest", body="Wheat harvest near Kostanay.")
+    ArticleFactory(title="Exports", body="Wheat exports grew.")
+    draft = ArticleFactory(status=ArticleStatus.DRAFT, title="Fields", body="Quinoa fields near Osh.")
+    TagFactory(name="Kostanay Region")
+    vocabulary_refresh()
+
+    articles_status_change(articles=[harvest], status=ArticleStatus.RETRACTED, retraction_note=NOTE, user=None)
+    vocabulary = dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+    assert (vocabulary["wheat"], vocabulary["kostanay"]) == (1, 0)  # a tag's name still holds it
+    assert "harvest" not in vocabulary and "quinoa" not in vocabulary
+
+    articles_status_change(articles=[harvest, draft], status=ArticleStatus.PUBLISHED, user=None)
+    vocabulary = dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+    assert (vocabulary["wheat"], vocabulary["harvest"], vocabulary["quinoa"], vocabulary["near"]) == (2, 1, 1, 2)
+
+    articles_status_change(articles=[draft], status=ArticleStatus.DRAFT, user=None)
+    rows = assert_search_statistics_as_rebuilt()
+    assert "quinoa" not in dict(rows["articles_vocabulary"])
+    assert rows["articles_search_stats"][0][1] == 2
 
 
 def test_status_change_with_nothing_to_change_records_nothing():

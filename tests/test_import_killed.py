@@ -281,8 +281,17 @@ def started():
             process.wait()
 
 
+@pytest.mark.parametrize(
+    "lock",
+    [
+        # Reads go on; the next batch's insert of articles waits, after the batch created its new tags.
+        pytest.param("LOCK TABLE articles_article IN SHARE MODE", id="inserting its articles"),
+        # Searches go on reading the word list; the next batch, its articles written, waits to count them in it.
+        pytest.param("LOCK TABLE articles_vocabulary IN SHARE MODE", id="counting them in the search statistics"),
+    ],
+)
 def test_an_import_killed_mid_batch_leaves_whole_articles_and_a_rerun_completes_the_set(
-    articles_file, started, tmp_path
+    articles_file, started, tmp_path, lock
 ):
     path, lines = articles_file
 
@@ -291,12 +300,13 @@ def test_an_import_killed_mid_batch_leaves_whole_articles_and_a_rerun_completes_
         lambda: killed.poll() is not None or Article.objects.count() >= BATCHES_BEFORE_KILL * BATCH_SIZE,
         "the first batches to commit",
     )
-    # Reads go on; the next batch's insert of articles waits, after the batch created its new tags.
-    kill_while_waiting(killed, "LOCK TABLE articles_article IN SHARE MODE", written=True)
+    kill_while_waiting(killed, lock, written=True)
 
     survived = assert_whole(lines)
     assert len(survived) % BATCH_SIZE == 0  # whole batches, nothing of the one killed
     assert BATCHES_BEFORE_KILL * BATCH_SIZE <= len(survived) < ARTICLES
+    assert search_statistics() == (len(survived), True)  # the batches that are in, counted
+    assert_search_statistics_as_rebuilt()
 
     summary = run_to_the_end(path, tmp_path / "rerun.log")
     assert summary.startswith(
@@ -304,28 +314,6 @@ def test_an_import_killed_mid_batch_leaves_whole_articles_and_a_rerun_completes_
     ), summary
     assert assert_whole(lines) == {line["url"] for line in lines}
     assert Article.objects.count() == ARTICLES
-    assert search_statistics() == (ARTICLES, True)
-    assert_search_statistics_as_rebuilt()
-
-
-def test_an_import_killed_while_counting_a_batch_in_the_search_statistics_leaves_them_counting_the_batches_in(
-    articles_file, started, tmp_path
-):
-    path, lines = articles_file
-    killed = started(path, tmp_path / "killed.log")
-    wait_until(
-        lambda: killed.poll() is not None or Article.objects.count() >= BATCHES_BEFORE_KILL * BATCH_SIZE,
-        "the first batches to commit",
-    )
-    # Searches go on reading the word list; the next batch, its articles written, waits to add to it.
-    kill_while_waiting(killed, "LOCK TABLE articles_vocabulary IN SHARE MODE", written=True)
-
-    survived = assert_whole(lines)
-    assert BATCHES_BEFORE_KILL * BATCH_SIZE <= len(survived) < ARTICLES
-    assert search_statistics() == (len(survived), True)
-    assert_search_statistics_as_rebuilt()
-
-    run_to_the_end(path, tmp_path / "rerun.log")
     assert search_statistics() == (ARTICLES, True)
     assert_search_statistics_as_rebuilt()
 

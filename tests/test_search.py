@@ -426,7 +426,8 @@ def test_suggestions_respell_from_the_archive_s_words():
 
 
 def test_corrections_offer_no_word_readers_cannot_see_even_before_the_vocabulary_is_refreshed():
-    """The vocabulary is a materialized view: a retraction does not refresh it, the suggestions check it."""
+    """The vocabulary may hold words readers cannot see (a retraction saved outside the admin is not counted
+    out of it until a rebuild; it holds every name): the suggestions check them."""
     retracted = ArticleFactory(body="The zorblaxian district.")
     ArticleFactory(body="The zorblaxion affair.", status=ArticleStatus.DRAFT)
     drafted = PersonFactory(name="Quentin Zwirbelmann")  # named only by a draft: not public
@@ -435,7 +436,7 @@ def test_corrections_offer_no_word_readers_cannot_see_even_before_the_vocabulary
     vocabulary_refresh()
     assert ArticleSearch("zorblaxiam").suggestions().correction == "zorblaxian"
     retracted.status, retracted.retraction_note = ArticleStatus.RETRACTED, "Retracted: unverified."
-    retracted.save()  # no vocabulary refresh: its words are still in the view
+    retracted.save()  # not counted out: its words are still in the vocabulary
     assert ArticleSearch("zorblaxiam").suggestions().correction is None
     assert ArticleSearch("zwirbelman").suggestions().correction is None
     drafted_suggestions = ArticleSearch("Quentin Zwirbelman").suggestions()

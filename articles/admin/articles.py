@@ -18,6 +18,7 @@ from articles.models import (
     ArticleVersion,
     NearDuplicate,
 )
+from articles.services import search_statistics_count
 from articles.text import body_sha256, normalise_body
 
 
@@ -117,6 +118,10 @@ class NearDuplicateInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("other")
 
 
+# What the search's word list and statistics are counted from, with whether the article is published.
+SEARCH_COUNTED_FIELDS = frozenset({"title", "summary", "body", "status"})
+
+
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin, ArchiveAdmin):
     form = ArticleAdminForm
@@ -150,6 +155,16 @@ class ArticleAdmin(HistoryAdmin, ArchiveAdmin):
 
     def get_urls(self):
         return [*bulk_urls(self), *suggestion_urls(self), *super().get_urls()]
+
+    def save_model(self, request, obj, form, change):
+        # The search's word list and statistics count published texts: the article leaves them as it
+        # was stored and joins them as saved (each only if published then), so they stay exact.
+        recount = not change or not SEARCH_COUNTED_FIELDS.isdisjoint(form.changed_data)
+        if recount and change:
+            search_statistics_count([obj.pk], sign=-1)
+        super().save_model(request, obj, form, change)
+        if recount:
+            search_statistics_count([obj.pk])
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")

@@ -4,18 +4,7 @@ import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.db import migrations
 
-from articles.migrations._search_views import DROP_VOCABULARY_SQL, create_vocabulary_sql
-
-
-def create_vocabulary(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        (schema,) = cursor.fetchone()
-    schema_editor.execute(create_vocabulary_sql(schema_editor.quote_name(schema)))
-
-
-def drop_vocabulary(apps, schema_editor):
-    schema_editor.execute(DROP_VOCABULARY_SQL)
+from articles.migrations._search_views import create_vocabulary, drop_vocabulary
 
 
 class Migration(migrations.Migration):

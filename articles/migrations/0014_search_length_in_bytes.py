@@ -2,15 +2,12 @@
 
 from django.db import migrations
 
-from articles.migrations._search_views import DROP_SEARCH_STATISTICS_SQL, create_search_statistics_sql
+from articles.migrations._search_views import create_search_statistics, drop_search_statistics
 
 
 def recreate_search_statistics(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        (schema,) = cursor.fetchone()
-    schema_editor.execute(DROP_SEARCH_STATISTICS_SQL)
-    schema_editor.execute(create_search_statistics_sql(schema_editor.quote_name(schema)))
+    drop_search_statistics(apps, schema_editor)
+    create_search_statistics(apps, schema_editor)
 
 
 class Migration(migrations.Migration):

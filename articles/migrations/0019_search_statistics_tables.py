@@ -8,7 +8,7 @@ byte up to the mean's rounding until the next rebuild (``articles.services.vocab
 
 from django.db import migrations
 
-from articles.migrations._search_views import create_search_statistics_sql, create_vocabulary_sql
+from articles.migrations._search_views import create_search_statistics, create_vocabulary
 
 VIEWS_TO_TABLES_SQL = """
 ALTER MATERIALIZED VIEW articles_vocabulary RENAME TO articles_vocabulary_view;
@@ -50,12 +50,9 @@ DROP_TABLES_SQL = "DROP TABLE articles_vocabulary, articles_lexeme_stats, articl
 
 def tables_to_views(apps, schema_editor):
     """The way back: the views, built again from the articles."""
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        (schema,) = cursor.fetchone()
     schema_editor.execute(DROP_TABLES_SQL)
-    schema_editor.execute(create_vocabulary_sql(schema_editor.quote_name(schema)))
-    schema_editor.execute(create_search_statistics_sql(schema_editor.quote_name(schema)))
+    create_vocabulary(apps, schema_editor)
+    create_search_statistics(apps, schema_editor)
 
 
 def views_to_tables(apps, schema_editor):

@@ -1,7 +1,8 @@
 """The materialized views the search's vocabulary and statistics were until migration 0019, as SQL.
 
 Kept here, out of the running code, for the migrations that created them (0003, 0011, 0014) and
-for 0019's way back. The underscore keeps Django's migration loader from reading this as a migration.
+for 0019's way back, with the RunPython functions they share. The underscore keeps Django's
+migration loader from reading this as a migration.
 """
 
 
@@ -58,3 +59,26 @@ CREATE UNIQUE INDEX articles_search_stats_id ON articles_search_stats (id);
 DROP_SEARCH_STATISTICS_SQL = (
     "DROP MATERIALIZED VIEW IF EXISTS articles_lexeme_stats; DROP MATERIALIZED VIEW IF EXISTS articles_search_stats;"
 )
+
+
+def _quoted_schema(schema_editor) -> str:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        (schema,) = cursor.fetchone()
+    return schema_editor.quote_name(schema)
+
+
+def create_vocabulary(apps, schema_editor):
+    schema_editor.execute(create_vocabulary_sql(_quoted_schema(schema_editor)))
+
+
+def drop_vocabulary(apps, schema_editor):
+    schema_editor.execute(DROP_VOCABULARY_SQL)
+
+
+def create_search_statistics(apps, schema_editor):
+    schema_editor.execute(create_search_statistics_sql(_quoted_schema(schema_editor)))
+
+
+def drop_search_statistics(apps, schema_editor):
+    schema_editor.execute(DROP_SEARCH_STATISTICS_SQL)
