@@ -16,8 +16,9 @@ query's terms are its groups (a word with its spellings, a phrase, a prefix, or
 alternatives joined by OR, each counting as one term; stop words are no terms).
 Each term's document frequency comes from the ``articles_lexeme_stats``
 table (in how many published articles each stored lexeme occurs) and N and the
-mean length from ``articles_search_stats``, both kept with the vocabulary (added
-to by each import's batches, rebuilt by ``vocabulary_refresh``); they are read
+mean length from ``articles_search_stats``, both kept with the vocabulary (counted
+as articles are imported, published, retracted or edited; rebuilt by
+``vocabulary_refresh``); they are read
 once per query, for its few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
 len = the size of its text (title, summary and body in bytes: proportional to its
@@ -127,7 +128,8 @@ DROP_SEARCH_CONFIG_SQL = f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {SEARCH_CONF
 # (``SEARCH_STATISTICS_COUNT_SQL``), where a view could only be refreshed from every article
 # (about a minute at 100,000 articles, whatever the change). Counts of articles add up exactly, so
 # the tables stay what a rebuild gives; a rebuild (``SEARCH_STATISTICS_REBUILD_SQL``) catches up
-# with what is not counted as it happens (an edited text, a person added by hand).
+# with what is not counted as it happens (a text saved outside the admin, a person added or renamed
+# by hand, an article deleted).
 VOCABULARY_WORD_CONDITION = "word ~ '^[[:alpha:]]([[:alpha:]''-]*[[:alpha:]])?$' AND length(word) <= 40"
 
 
@@ -160,8 +162,8 @@ NAME_WORDS_SQL = """
         UNION ALL SELECT name FROM articles_tag
     ) AS names, unnest(to_tsvector('simple', name))"""
 
-# Articles counted in (``sign`` 1, once published) or out (-1, while still published, before they
-# are unpublished), with the words of the names linked to them (0 articles). Rows in word order, so
+# Articles counted in (``sign`` 1, once published or saved) or out (-1, as stored, before they are
+# unpublished or their text changes), with the words of the names linked to them (0 articles). Rows in word order, so
 # that two writers lock the words they share in the same order. The first two statements return
 # the words and lexemes the counting brought to nothing, for ``SEARCH_STATISTICS_TIDY_SQL``.
 SEARCH_STATISTICS_COUNT_SQL = (
@@ -207,8 +209,9 @@ SEARCH_STATISTICS_TIDY_SQL = (
 )
 
 # Rebuilt from every published article and name, in one transaction. The lock lets searches read
-# the old rows meanwhile but waits for imports adding to them, so that what they added is either
-# counted by the rebuild or added after it, never lost. Only rows that change are written.
+# the old rows meanwhile but waits for the writers counting in them (imports, status changes), so
+# that what they counted is either in the rebuild or counted after it, never lost. Only rows that
+# change are written.
 SEARCH_STATISTICS_REBUILD_SQL = (
     "LOCK TABLE articles_vocabulary, articles_lexeme_stats, articles_search_stats IN EXCLUSIVE MODE",
     f"""
