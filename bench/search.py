@@ -285,8 +285,8 @@ def database_copy(server: str, source: str, name: str) -> str:
     from django.db import connections
 
     connections.close_all()  # this process's own session on the corpus, if it has one
+    database_drop(server, name)
     with psycopg.connect(make_conninfo(server, dbname="postgres"), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         # Copying the files is much faster than the default (writing every page to the WAL) for gigabytes.
         connection.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
