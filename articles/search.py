@@ -530,7 +530,8 @@ class ArticleSearch:
 
         Words naming no one cost one query (``_name_matches_sql``, written once per process: the
         ORM took 2 to 30 ms to write the union this was); words naming someone, one more, which
-        loads the people found that readers may see.
+        loads the people found that readers may see: those every word names, or, when readers may
+        see none of them, all those found (one query more).
         """
         from articles.models import Person
 
@@ -544,13 +545,18 @@ class ArticleSearch:
             pairs = cursor.fetchall()
         if not pairs:
             return {}
-        alias_names = ArrayAgg("aliases__name", filter=Q(aliases__isnull=False), default=[])
-        candidates = {person_id for _, person_id in pairs}
-        people = Person.objects.public().annotate(alias_names=alias_names).in_bulk(candidates)
-        named: dict[int, set[int]] = {}
+        by_position: dict[int, set[int]] = {}
         for position, person_id in pairs:
-            if person_id in people:
-                named.setdefault(position - 1, set()).add(person_id)
+            by_position.setdefault(position - 1, set()).add(person_id)
+        alias_names = ArrayAgg("aliases__name", filter=Q(aliases__isnull=False), default=[])
+        visible = Person.objects.public().annotate(alias_names=alias_names)
+        # Those every word names, first: when readers may see one of them, they are the people
+        # named, and the other namesakes need not be loaded. "Ramon Sanchez" on 1,000,000 articles
+        # loaded 299 Ramons and Sanchezes, 8 to 14 ms, to keep 8.
+        people = visible.in_bulk(set.intersection(*by_position.values()))
+        if not people:
+            people = visible.in_bulk({person_id for _, person_id in pairs})
+        named = {position: ids & people.keys() for position, ids in by_position.items() if ids & people.keys()}
         if not named:
             return {}
         in_all = set.intersection(*named.values())

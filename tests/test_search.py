@@ -7,10 +7,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from articles import search
-from articles.models import Article, ArticleStatus
+from articles.models import Article, ArticleStatus, Person
 from articles.search import ArticleSearch, month_reached
 from articles.services import vocabulary_refresh
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
@@ -232,6 +233,33 @@ def test_a_full_name_links_the_people_it_names_not_everyone_sharing_one_of_its_w
     assert found("Ramon Sanchez", partial=False) == [about_him]
     # Two words naming two different people still find the articles linked to both.
     assert found("Diaz Pedro", partial=False) == [about_two_others]
+
+
+def test_a_full_name_loads_only_the_people_every_word_names():
+    ramon_sanchez = PersonFactory(name="Ramon Sanchez")
+    namesakes = [PersonFactory(name="Ramon Diaz"), PersonFactory(name="Pedro Sanchez")]
+    ArticleFactory().people.add(ramon_sanchez, *namesakes)
+    loaded = []
+
+    def record(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(record, sender=Person)
+    try:
+        named = ArticleSearch("Ramon Sanchez").people_by_term
+    finally:
+        post_init.disconnect(record, sender=Person)
+    assert list(named.values()) == [[ramon_sanchez], [ramon_sanchez]]
+    assert loaded == [ramon_sanchez]
+
+
+def test_words_whose_common_person_readers_may_not_see_name_everyone_readers_may_see():
+    hidden = PersonFactory(name="Ramon Quintero")  # every word names him, but only a draft does
+    ArticleFactory(status=ArticleStatus.DRAFT).people.add(hidden)
+    ramon, quintero = PersonFactory(name="Ramon Quesada"), PersonFactory(name="Luis Quintero")
+    ArticleFactory().people.add(ramon, quintero)
+    named = ArticleSearch("Ramon Quintero").people_by_term
+    assert list(named.values()) == [[ramon], [quintero]]
 
 
 def test_only_people_readers_may_see_are_named_by_their_names_or_aliases():
