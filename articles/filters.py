@@ -199,7 +199,8 @@ class DateSortedPages:
     With few results (``FEW_RESULTS``) the search index finds them all and they are sorted; bounded,
     only the page's months are read, and for a search naming people, only those months' articles of
     the people's (``ArticleSearch._or_linked_with``). On 1,000,000 articles, "Ramon Sanchez", newest
-    first, read all its 9,764 results to show 20.
+    first, read all its 9,764 results to show 20. Very few results are read whole, unbounded
+    (``ArticleSearch.reads_all_for_a_page``).
     """
 
     def __init__(self, filterset: "ArticleFilterSet", *, total: int, months: list[MonthCountRow]):
@@ -211,7 +212,8 @@ class DateSortedPages:
     def __getitem__(self, key: slice) -> list:
         stop = self.total if key.stop is None else key.stop
         search, order = self.filterset.article_search, self.filterset.order
-        search.page_bound = months_bound(self.months, stop, order)
+        if not search.reads_all_for_a_page(self.total):
+            search.page_bound = months_bound(self.months, stop, order)
         try:
             results = self.filterset.filter_queryset(self.filterset.searched).sorted_by(order, few=True)
         finally:

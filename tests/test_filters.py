@@ -372,7 +372,8 @@ def test_words_without_a_phrase_are_looked_for_everywhere():
 
 
 @pytest.mark.parametrize(("sort", "bound"), [("newest", ">= '2021-05-01'"), ("oldest", "< '2021-06-01'")])
-def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound):
+def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound, monkeypatch):
+    monkeypatch.setattr("articles.search.UNBOUNDED_PAGE_RESULTS", 0)  # these few results stand for many
     mixed_dates_matching("conscription")  # 2019-09, 2021-05 (two), 2023-02 and one undated
     smith = PersonFactory(name="Conscription Smith")
     dated(datetime.date(2020, 2, 2), body="Smith spoke.").people.add(smith)  # found through the link only
@@ -391,6 +392,39 @@ def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound)
     for start, stop in [(0, 1), (1, 4), (3, 7), (0, 20)]:
         assert pages[start:stop] == everywhere[start:stop]
     assert len(everywhere) == 7 and everywhere[-1].published_on is None
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_very_few_results_of_rare_words_are_read_whole_for_a_page(sort, monkeypatch):
+    monkeypatch.setattr("articles.search.UNBOUNDED_PAGE_RESULTS", 5)
+    mixed_dates_matching("conscription")  # five articles
+    params = {"q": "conscription", "sort": sort}
+    everywhere = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months)
+    with CaptureQueriesContext(connection) as queries:
+        first = pages[0:2]
+    assert first == everywhere[0:2]
+    assert '"published_on" >=' not in queries[0]["sql"] and '"published_on" <' not in queries[0]["sql"]
+
+
+def test_few_results_of_a_common_word_are_still_read_from_the_months_that_hold_them(monkeypatch):
+    monkeypatch.setattr("articles.search.UNBOUNDED_PAGE_RESULTS", 3)
+    mixed_dates_matching("conscription")  # five articles: more than the search reads whole
+    source = SourceFactory()
+    for day in (datetime.date(2018, 1, 1), datetime.date(2022, 1, 1)):
+        dated(day, body=f"Conscription, again, in {day.year}.", source=source)
+    vocabulary_refresh()
+    params = {"q": "conscription", "sort": "newest", "source": source.slug}
+    everywhere = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    assert counts.total == 2
+    with CaptureQueriesContext(connection) as queries:
+        first = filterset.pages(counts.total, counts.months)[0:1]
+    assert first == everywhere[0:1]
+    assert "\"published_on\" >= '2022-01-01'" in queries[0]["sql"]
 
 
 def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):
