@@ -272,8 +272,8 @@ FEW_RESULTS = 10_000
 # (the statistics' counts), reads them all for a page rather than only the months that hold it
 # (``months_bound``): the index then finds a handful of articles, where the bound made PostgreSQL
 # also read every article of those months from the date index. On 1,000,000 articles, a word in 40 of
-# them, newest first, took 40 ms bounded (387,000 articles since its 20th newest) and 11 ms not;
-# reading 1,000 articles costs a few milliseconds at most.
+# them, newest first, took 40 to 50 ms bounded (387,000 articles since its 20th newest) and 11 to 16 ms
+# not; reading 1,000 articles costs a few milliseconds at most.
 UNBOUNDED_PAGE_RESULTS = 1000
 
 # The ranking window (the newest RANK_WINDOW results) is found either by sorting the results by date,
@@ -425,7 +425,7 @@ class RankedTerm:
     ranking_operand: str  # the same with the names of the people it names: what ranking counts
     people: tuple = ()
     idf: float = 0.0
-    frequency: int = 0  # how many articles have the group, at most (the statistics' count)
+    frequency: int = 0  # how many articles have the group, as ``ranked_terms`` counts it from the statistics
 
 
 @dataclass(frozen=True)
@@ -1043,9 +1043,10 @@ class ArticleSearch:
     def reads_all_for_a_page(self, total: int) -> bool:
         """Whether a date-sorted page of ``total`` results reads them all, unbounded (``UNBOUNDED_PAGE_RESULTS``).
 
-        So it does when they are few, and so are the articles with every word (the rarest word's
-        count bounds what the index finds). With some of the words only, the search reads every
-        combination's matches: they stay bounded.
+        So it does when they are few, and so are the articles the index finds, which the rarest
+        group's count (``RankedTerm.frequency``) bounds near enough. With some of the words only,
+        the search reads every combination's matches: they stay bounded. The answer changes what is
+        read, never what is found.
         """
         if total > UNBOUNDED_PAGE_RESULTS or self.fallback is not None or not self.ranked_terms:
             return False
