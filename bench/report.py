@@ -658,7 +658,8 @@ def import_section(figures: dict) -> list[str]:
         "### Import",
         "",
         f"`import_articles` of {figures['articles']:,} generated articles ({megabytes(figures['file_bytes'])} of "
-        f"JSONL) into an empty database: {figures['rate']:,.0f} articles/s by the command's own count "
+        f"JSONL) into a migrated copy of the corpus's database: {figures['rate']:,.0f} articles/s by the "
+        "command's own count "
         f"({figures['command_seconds']:.1f} s), {figures['wall_seconds']:.1f} s wall-clock with start-up; "
         f"peak resident memory {figures['peak_rss_mb']:.0f} MB, {flat} (first half's peak "
         f"{memory['first_half_peak_mb']} MB, second half {memory['second_half_peak_mb']} MB).",
