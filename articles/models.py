@@ -4,7 +4,8 @@ Rules that must always hold live in the database as constraints, so neither an
 import, the admin nor a raw SQL session can break them.
 """
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -573,6 +574,57 @@ class Article(SlugNaturalKeyMixin, TimeStampedModel):
             archived_at=self.archived_at,
             superseded_at=None,
         )
+
+
+# What a list of articles links each one to (its authors, the people it mentions, its tags), and the
+# fields a link needs (``get_absolute_url`` and its text).
+LISTED_LINKS = ("authors", "people", "tags")
+LINK_FIELDS = ("id", "name", "slug")
+
+
+def article_links_load(articles: Sequence[Article]) -> None:
+    """Set ``listed_authors``, ``listed_people`` and ``listed_tags`` on each of ``articles``: lists of
+    the people and tags a list of articles shows as links, by name, with ``LINK_FIELDS`` only.
+
+    One query for the three, from the database the articles were read from. ``prefetch_related``
+    took three, and about 7 ms more of Python for a search page's 20 articles and their 130 links
+    (measured on 1,000,000 articles): a manager and a queryset for each article and relation,
+    built again each time a template read them.
+    """
+    if not articles:
+        return
+    by_id = {article.pk: article for article in articles}
+    for article in articles:
+        for relation in LISTED_LINKS:
+            setattr(article, f"listed_{relation}", [])
+    database = articles[0]._state.db
+    with connections[database].cursor() as cursor:
+        cursor.execute(_article_links_sql(), [list(by_id)] * len(LISTED_LINKS))
+        rows = cursor.fetchall()
+    models_by_relation = {relation: Article._meta.get_field(relation).related_model for relation in LISTED_LINKS}
+    for relation, article_id, *values in rows:
+        linked = models_by_relation[relation].from_db(database, LINK_FIELDS, values)
+        getattr(by_id[article_id], f"listed_{relation}").append(linked)
+
+
+@functools.cache
+def _article_links_sql() -> str:
+    """``article_links_load``'s statement: (relation, article id, *LINK_FIELDS) rows, by name then id.
+
+    Its parameters: the articles' ids, once for each relation.
+    """
+    branches = []
+    for relation in LISTED_LINKS:
+        field = Article._meta.get_field(relation)
+        link_table = field.remote_field.through._meta.db_table
+        linked_table = field.related_model._meta.db_table
+        fields = ", ".join(f"linked.{name}" for name in LINK_FIELDS)
+        branches.append(
+            f"SELECT '{relation}' AS relation, link.{field.m2m_column_name()} AS article_id, {fields}"
+            f" FROM {link_table} AS link JOIN {linked_table} AS linked ON linked.id = link.{field.m2m_reverse_name()}"
+            f" WHERE link.{field.m2m_column_name()} = ANY(%s)"
+        )
+    return " UNION ALL ".join(branches) + " ORDER BY name, id"
 
 
 class ArticleVersion(models.Model):

@@ -556,7 +556,7 @@ PART_ORDER = (
     "partial matches",
     "count",
     "page",
-    "prefetch",
+    "people and tags",
     "headlines",
     "facet: source",
     "facet: person",

@@ -242,7 +242,7 @@ SQL_PARTS = (
     ("facet: source", r'SELECT "articles_source"\."slug" AS "source__slug"'),
     ("facet: tag", r'SELECT "articles_tag"\."slug" AS "tag__slug"'),
     ("facet: person", r"SELECT person\.\*, counts\.n"),
-    ("prefetch", r'SELECT \("articles_article_\w+"\."article_id"\) AS "_prefetch_related_val'),
+    ("people and tags", r"SELECT 'authors' AS relation"),
     ("people named", r'\(?SELECT \d+ AS "position"|SELECT "articles_person"\."id".*alias_names'),
     ("page", r'SELECT "articles_article"\."id".* LIMIT \d+$'),
     ("filter values", r'SELECT "articles_(source|person|tag)"\."id".* WHERE "articles_\w+"\."slug" IN \('),

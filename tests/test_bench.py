@@ -228,7 +228,7 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
         ('SELECT EXTRACT(YEAR FROM "articles_article"."published_on") AS "year"', "facet: year"),
         ('SELECT DATE_TRUNC(\'month\', "articles_article"."published_on")', "timeline"),
         ('SELECT "articles_article"."id" AS "pk", ts_headline(\'english\', body) FROM x', "headlines"),
-        ('SELECT ("articles_article_tags"."article_id") AS "_prefetch_related_val_article_id"', "prefetch"),
+        ("SELECT 'authors' AS relation, link.article_id FROM x UNION ALL SELECT 'people'", "people and tags"),
         (
             "SELECT prefix, expansion.word FROM unnest(x) CROSS JOIN LATERAL (SELECT word FROM articles_vocabulary)",
             "prefixes",

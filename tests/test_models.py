@@ -3,7 +3,8 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import (
     Article,
@@ -16,6 +17,7 @@ from articles.models import (
     SearchLog,
     Source,
     Tag,
+    article_links_load,
 )
 from articles.text import body_sha256
 from tests.factories import (
@@ -232,3 +234,42 @@ def test_public_sources_people_and_tags_are_all_but_those_only_unpublished_work_
     ClaimReportFactory(claim=ClaimFactory(claimant_person=None, claimant_source=sources["claimant"]), article=published)
     ClaimFactory(claimant_person=None, claimant_source=sources["silent"])  # reported by no article at all
     assert {source.name for source in Source.objects.public()} == {"bare", "published", "claimant"}
+
+
+def test_article_links_load_gives_each_article_its_authors_people_and_tags_by_name_in_one_query():
+    zhanna, aibek = PersonFactory(name="Zhanna Ivanova"), PersonFactory(name="Aibek Tashiev")
+    chupik = PersonFactory(name="Valentina Chupik")
+    russia, migrants = TagFactory(name="Russia"), TagFactory(name="Migrants")
+    both = ArticleFactory()
+    both.authors.add(zhanna, aibek)
+    both.people.add(chupik, zhanna)
+    both.tags.add(russia, migrants)
+    tagged = ArticleFactory()
+    tagged.tags.add(russia)
+    unlinked = ArticleFactory()
+    ArticleFactory().people.add(aibek)  # another article's links stay its own
+
+    articles = list(Article.objects.filter(pk__in=[both.pk, tagged.pk, unlinked.pk]).order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        article_links_load(articles)
+    assert len(queries) == 1
+
+    def names(links) -> list[str]:
+        return [link.name for link in links]
+
+    loaded_both, loaded_tagged, loaded_unlinked = articles
+    assert names(loaded_both.listed_authors) == ["Aibek Tashiev", "Zhanna Ivanova"]
+    assert names(loaded_both.listed_people) == ["Valentina Chupik", "Zhanna Ivanova"]
+    assert names(loaded_both.listed_tags) == ["Migrants", "Russia"]
+    assert (loaded_tagged.listed_authors, loaded_tagged.listed_people) == ([], [])
+    assert names(loaded_tagged.listed_tags) == ["Russia"]
+    assert loaded_unlinked.listed_authors == loaded_unlinked.listed_people == loaded_unlinked.listed_tags == []
+    # Rows of their own models, as a list links them, without the fields a link does not show.
+    chupik_loaded = loaded_both.listed_people[0]
+    assert isinstance(chupik_loaded, Person) and isinstance(loaded_both.listed_tags[0], Tag)
+    assert chupik_loaded == chupik and chupik_loaded.get_absolute_url() == chupik.get_absolute_url()
+    assert chupik_loaded.get_deferred_fields() >= {"description", "created_at"}
+
+    with CaptureQueriesContext(connection) as queries:
+        article_links_load([])
+    assert len(queries) == 0

@@ -134,12 +134,12 @@ def article_ref(request: HttpRequest, article: Article) -> dict:
 
 
 def article_summary(request: HttpRequest, article: Article) -> dict:
-    """An article in a list (authors, people and tags prefetched)."""
+    """An article in a list, its people and tags loaded by ``article_links_load``."""
     return {
         **article_ref(request, article),
-        "authors": entity_refs(request, article.authors.all()),
-        "people": entity_refs(request, article.people.all()),
-        "tags": entity_refs(request, article.tags.all()),
+        "authors": entity_refs(request, article.listed_authors),
+        "people": entity_refs(request, article.listed_people),
+        "tags": entity_refs(request, article.listed_tags),
         "summary": article.summary,
     }
 

@@ -19,22 +19,19 @@ from functools import wraps
 
 from django.core.paginator import Page
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.api import openapi, serializers
-from articles.models import ArticleStatus
+from articles.models import ArticleStatus, article_links_load
 from articles.views import browse, pages, search
 from articles.views.search import PageForm
 
 READ_METHODS = ("GET", "HEAD")
 ALLOWED_METHODS = ", ".join((*READ_METHODS, "OPTIONS"))
 PAGE_PARAM = "page"
-# The related rows every article in a list shows; the page views do not all prefetch them.
-ARTICLE_RELATIONS = ("authors", "people", "tags")
 
 
 # --- Responses -----------------------------------------------------------------------------------
@@ -152,7 +149,7 @@ def paginated(request: HttpRequest, page: Page, results: list, **extra) -> dict:
 
 def article_summaries(request: HttpRequest, articles) -> list[dict]:
     articles = list(articles)
-    prefetch_related_objects(articles, *ARTICLE_RELATIONS)  # no-op where the view prefetched them
+    article_links_load(articles)
     return [serializers.article_summary(request, article) for article in articles]
 
 

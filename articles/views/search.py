@@ -5,18 +5,14 @@ from functools import cached_property
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django_filters.views import FilterView
 
 from articles.filters import PAGE_PARAM, ArticleFilterSet, ResultCounts
-from articles.models import Article, Person, SearchLog, Tag
+from articles.models import Article, SearchLog, article_links_load
 from articles.search import SORT_CHOICES, SORT_RELEVANCE
 from articles.timeline import MonthCountRow, timeline_from_counts
 
 RESULTS_PER_PAGE = 20
-# What a hit links to, and what a link needs of each (``get_absolute_url`` and its text).
-HIT_LINKS = (("authors", Person), ("people", Person), ("tags", Tag))
-LINK_FIELDS = ("id", "name", "slug")
 # Filters the form has no visible field for (they come from facets and chips): hidden inputs keep
 # them when the form is submitted again.
 HIDDEN_PARAMS = ("source", "person", "tag", "rating")
@@ -63,10 +59,10 @@ class SearchView(FilterView):
 
     The number of queries does not depend on the number of results: one statement that finds
     the results once and counts them, their facets and their months (``ArticleFilterSet.counts``;
-    the paginator takes its count), the page and its three prefetches, the headlines (two), plus one per
-    source/person/tag parameter to check its slugs, the search's own preparation (prefixes and
-    people named, see ``ArticleSearch``) and, with no results, its suggestions
-    (tests/test_search_page.py counts).
+    the paginator takes its count), the page, its people and tags (one: ``article_links_load``),
+    the headlines (two), plus one per source/person/tag parameter to check its slugs, the
+    search's own preparation (prefixes and people named, see ``ArticleSearch``) and, with no
+    results, its suggestions (tests/test_search_page.py counts).
     """
 
     filterset_class = ArticleFilterSet
@@ -80,9 +76,8 @@ class SearchView(FilterView):
 
     def get_queryset(self):
         # Listed: the bodies are read again for the page's headlines only (``ArticleSearch.headlines``).
-        # Hits show their people and tags as links: names and slugs only (a page has some 150).
-        links = (Prefetch(name, queryset=model.objects.only(*LINK_FIELDS)) for name, model in HIT_LINKS)
-        return Article.objects.published().listed().select_related("source").prefetch_related(*links)
+        # The page's people and tags come with their links (``get_context_data``).
+        return Article.objects.published().listed().select_related("source")
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so /search/ sorts and facets like any other state.
@@ -127,6 +122,7 @@ class SearchView(FilterView):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         articles = page.object_list = list(page.object_list)
+        article_links_load(articles)
         search, total = self.filterset.article_search, self.result_counts.total
         # With no results, the suggestions offer the nearest people instead.
         people = search.people if search and total else []
@@ -192,6 +188,6 @@ def partial_context(search) -> dict:
 
 
 def linked_people(article: Article, people: list) -> list:
-    """Those of ``people`` the article mentions or was written by (prefetched: no query)."""
-    linked = {person.pk for person in article.people.all()} | {person.pk for person in article.authors.all()}
+    """Those of ``people`` the article mentions or was written by (``article_links_load``: no query)."""
+    linked = {person.pk for person in (*article.listed_people, *article.listed_authors)}
     return [person for person in people if person.pk in linked]
