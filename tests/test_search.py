@@ -253,6 +253,38 @@ def test_a_full_name_loads_only_the_people_every_word_names():
     assert loaded == [ramon_sanchez]
 
 
+def people_loaded(search: ArticleSearch) -> tuple[dict, list]:
+    """``search.people_by_term``, and every person instantiated to find them."""
+    loaded = []
+
+    def record(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(record, sender=Person)
+    try:
+        return search.people_by_term, loaded
+    finally:
+        post_init.disconnect(record, sender=Person)
+
+
+def test_a_word_naming_too_many_people_loads_none_of_them(monkeypatch):
+    monkeypatch.setattr(search, "MAX_PEOPLE_NAMED", 2)
+    ArticleFactory().people.add(*(PersonFactory(name=f"Ramon {surname}") for surname in ("Diaz", "Vidal", "Ortega")))
+    assert people_loaded(ArticleSearch("Ramon relief")) == ({}, [])
+
+
+def test_without_a_visible_person_every_word_names_only_those_named_are_loaded(monkeypatch):
+    monkeypatch.setattr(search, "MAX_PEOPLE_NAMED", 2)
+    ramons = [PersonFactory(name=f"Ramon {surname}") for surname in ("Diaz", "Vidal", "Ortega")]
+    ArticleFactory().people.add(*ramons)
+    hidden = PersonFactory(name="Luis Quintero")  # only a draft names him
+    ArticleFactory(status=ArticleStatus.DRAFT).people.add(hidden)
+    named, loaded = people_loaded(ArticleSearch("Ramon Vidal Quintero"))
+    # "Ramon" alone names too many, but with "Vidal" it names the one person both words name.
+    assert list(named.values()) == [[ramons[1]], [ramons[1]]]
+    assert loaded == [ramons[1]]
+
+
 def test_words_whose_common_person_readers_may_not_see_name_everyone_readers_may_see():
     hidden = PersonFactory(name="Ramon Quintero")  # every word names him, but only a draft does
     ArticleFactory(status=ArticleStatus.DRAFT).people.add(hidden)
