@@ -186,8 +186,8 @@ def paragraph_url(request: HttpRequest, article: Article, number: int) -> str:
 
 
 def article_detail(request: HttpRequest, article: Article) -> dict:
-    """Every public field of an article (as ``ArticleDetailView`` prefetches it), its paragraphs and claims."""
-    earlier_versions = list(article.versions.all())
+    """Every public field of an article (as ``ArticleDetailView`` loads it), its paragraphs and claims."""
+    earlier_versions = article.earlier_versions
     return {
         "id": article.pk,
         "title": article.title,
@@ -211,7 +211,7 @@ def article_detail(request: HttpRequest, article: Article) -> dict:
         ],
         "body_sha256": article.body_sha256,
         "archived_at": article.archived_at.isoformat(),
-        "claims": [article_claim(request, article, report) for report in article.claim_reports.all()],
+        "claims": [article_claim(request, article, report) for report in article.claims_reported],
         "versions": [version(request, earlier) for earlier in earlier_versions],
         "current_version": current_version(request, article, len(earlier_versions)),
         "also_reported_in": [near_duplicate(request, pair) for pair in article.also_reported_in],

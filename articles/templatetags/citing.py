@@ -35,8 +35,8 @@ def cite_article(context, article: Article) -> dict:
     archive_url = request.build_absolute_uri(article.get_absolute_url())
     accessed = timezone.localdate()
     kwargs = {"pk": article.pk, "slug": article.slug}
-    # The current text's own address (versions are prefetched on the article page: no query).
-    number = len(article.versions.all()) + 1
+    # The current text's own address (the article page loads its earlier versions: no query).
+    number = len(article.earlier_versions) + 1
     return {
         "article": article,
         "text_url": request.build_absolute_uri(
