@@ -387,8 +387,8 @@ def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound,
     with CaptureQueriesContext(connection) as queries:
         first = pages[0:3]
     assert first == everywhere[0:3]
-    # Each part of the match, the text's and the links', is read from May 2021 on (or up to it) only.
-    assert queries[0]["sql"].count(f'"published_on" {bound}') == 2
+    # Each part of the match, the text's and each link table's, is read from May 2021 on (or up to it) only.
+    assert queries[0]["sql"].count(f'"published_on" {bound}') == 3
     for start, stop in [(0, 1), (1, 4), (3, 7), (0, 20)]:
         assert pages[start:stop] == everywhere[start:stop]
     assert len(everywhere) == 7 and everywhere[-1].published_on is None

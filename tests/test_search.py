@@ -8,6 +8,7 @@ import re
 import pytest
 from django.db import connection
 from django.db.models.signals import post_init
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from articles import search
@@ -935,3 +936,22 @@ def test_names_holding_the_word_searched_for_are_not_scored_again_and_no_rank_ch
     with_every_name = {article.pk: article.rank for article in Article.objects.search(search)}
     assert ranks == pytest.approx(with_every_name, rel=1e-9)
     assert len(ranks) == len(texts) + 1 and len(set(ranks.values())) > 3
+
+
+def test_a_search_request_prefers_index_scans_with_more_memory_and_no_parallel_workers(rf):
+    settings = {}
+
+    @search.prefer_index_scans
+    def view(request):
+        with connection.cursor() as cursor:
+            for name in ("enable_seqscan", "work_mem", "max_parallel_workers_per_gather"):
+                cursor.execute(f"SHOW {name}")
+                settings[name] = cursor.fetchone()[0]
+        return HttpResponse("found")
+
+    assert view(rf.get("/search/?q=migrants")).content == b"found"
+    assert settings == {
+        "enable_seqscan": "off",
+        "work_mem": search.SEARCH_WORK_MEM,
+        "max_parallel_workers_per_gather": "0",
+    }
