@@ -962,13 +962,27 @@ class ArticleSearch:
         makes searches slow (see RANK_WINDOW). Whether a hit is linked is two index probes of the
         link tables, not a test against the linked articles' ids: a first name can name a hundred
         people linked to 100,000 articles.
+
+        Sorted by date, the flag is worked out after the sort and the limit, for the page's hits
+        only: their vectors are tested. Sorted best first it is part of the order, so every match
+        has it worked out, and with more matches than the window (``windowed``) the articles whose
+        text has the names are found once, by the GIN index, and each linked match is looked up
+        among them. At 1,000,000 articles, "Ramon Sanchez" (9,764 results, 8,489 articles linked
+        to the people it names) took about 20 ms less so; "Camila Gonzalez Cortes" (103 results)
+        took 4 ms more, and newest first, "Ramon Sanchez" took 22 ms more.
         """
+        from articles.models import Article
+
         if not self.people_by_term:
             return Value(False, output_field=BooleanField())
         naming = [f"({term.operand})" for term in self.ranked_terms if term.people]
         names_as_typed = self._query(" & ".join(naming)) if naming else self.text_query
+        if self.windowed:
+            spelled_so = Q(pk__in=Article.objects.filter(search_vector=names_as_typed).order_by().values("pk"))
+        else:
+            spelled_so = Q(search_vector=names_as_typed)
         return Case(
-            When(_is_linked(self.people), then=ExpressionWrapper(~Q(search_vector=names_as_typed), BooleanField())),
+            When(_is_linked(self.people), then=ExpressionWrapper(~spelled_so, BooleanField())),
             default=Value(False),
             output_field=BooleanField(),
         )

@@ -473,6 +473,29 @@ def test_relevance_is_computed_among_the_newest_matches_only(monkeypatch):
     assert [hit.rank for hit in hits[2:]] == [0.0, 0.0]
 
 
+def test_past_the_window_an_alias_match_is_told_the_same_way(monkeypatch, chupik):
+    """With more matches than the window, the articles spelling the name are found by the index
+    (``_alias_match``): each hit is flagged as when its own text is read."""
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    spelled_so = [ArticleFactory(body=f"Valentina Cupik spoke, {n}.") for n in range(2)]
+    spelled_otherwise = [ArticleFactory(body=f"Ms Chupik spoke, {n}.") for n in range(2)]
+    for article in (spelled_so[0], *spelled_otherwise):
+        article.people.add(chupik)
+
+    def flags(query: ArticleSearch) -> dict[int, bool]:
+        return {hit.pk: hit.alias_match for hit in Article.objects.published().search(query)}
+
+    past_the_window = ArticleSearch("Cupik")
+    assert past_the_window.windowed
+    assert flags(past_the_window) == flags(ArticleSearch("Cupik", windowed=False))
+    assert flags(past_the_window) == {
+        spelled_so[0].pk: False,
+        spelled_so[1].pk: False,
+        spelled_otherwise[0].pk: True,
+        spelled_otherwise[1].pk: True,
+    }
+
+
 def test_unpublished_articles_are_never_found_through_an_alias(chupik):
     draft = ArticleFactory(body="Ms Chupik, draft.", status=ArticleStatus.DRAFT)
     draft.people.add(chupik)
