@@ -968,7 +968,7 @@ class ArticleSearch:
         has it worked out, and with more matches than the window (``windowed``) the articles whose
         text has the names are found once, by the GIN index, and each linked match is looked up
         among them. At 1,000,000 articles, "Ramon Sanchez" (9,764 results, 8,489 articles linked
-        to the people it names) took about 20 ms less so; "Camila Gonzalez Cortes" (103 results)
+        to the people it names) took 20 to 27 ms less so; "Camila Gonzalez Cortes" (103 results)
         took 4 ms more, and newest first, "Ramon Sanchez" took 22 ms more.
         """
         from articles.models import Article

@@ -168,12 +168,13 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
                 Prefetch("near_duplicates", queryset=NearDuplicate.objects.shown(), to_attr="also_reported_in"),
             ),
         )
+        present = []
         for flag, records_prefetch in records:
-            if not getattr(article, flag):
+            if getattr(article, flag):
+                present.append(records_prefetch)
+            else:
                 setattr(article, records_prefetch.to_attr, [])
-        prefetch_related_objects(
-            [article], *(records_prefetch for flag, records_prefetch in records if getattr(article, flag))
-        )
+        prefetch_related_objects([article], *present)
         return article
 
     def get_template_names(self) -> list[str]:
