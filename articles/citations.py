@@ -1,6 +1,6 @@
 """Citations of archived articles: APA 7, MLA 9 and Chicago 17 text, and BibTeX, RIS and CSL-JSON downloads.
 
-Every function here is pure: an article (with its ``source`` and ``authors`` loaded), the
+Every function here is pure: an article (with its ``source`` and links loaded: ``article_links_load``), the
 article's permanent absolute address in the archive and the day of access go in, text comes
 out. So a citation reads the same on the page, in a download and in a test, and "today" is
 decided once, by the caller (``timezone.localdate()``, the archive's timezone).
@@ -238,11 +238,11 @@ class Citable:
 
 
 def citable(article: Article, *, archive_url: str, accessed: datetime.date) -> Citable:
-    """Read ``article`` (``source`` and ``authors`` loaded or prefetched) into a ``Citable``."""
+    """Read ``article`` (``source`` and links loaded: ``models.article_links_load``) into a ``Citable``."""
     return Citable(
         title=" ".join(article.title.split()),
         title_is_editorial=article.title_is_editorial,
-        names=tuple(parse_name(person.name) for person in article.authors.all()),
+        names=tuple(parse_name(person.name) for person in article.listed_authors),
         source=article.source,
         published=PartialDate(article.published_on, article.published_precision),
         original_url=article.url,

@@ -117,8 +117,8 @@ def article_description(article: Article) -> str:
 def article_json_ld(article: Article, *, absolute: Absolute) -> dict:
     """A ``NewsArticle`` for the archived copy at its permanent address.
 
-    ``article`` needs ``source`` loaded and ``authors``, ``people`` and ``tags`` prefetched (the
-    article page does). The original, when its address is known, is ``isBasedOn`` (the copy
+    ``article`` needs ``source`` loaded and its links (``models.article_links_load``; the article
+    page does both). The original, when its address is known, is ``isBasedOn`` (the copy
     derives from it) and ``sameAs`` (it is the same work). ``identifier`` is the SHA-256 of the
     archived text, which readers can check against the page.
     """
@@ -138,14 +138,14 @@ def article_json_ld(article: Article, *, absolute: Absolute) -> dict:
     }
     if published := iso_date(article.published_on, article.published_precision):
         data["datePublished"] = published
-    if authors := [person_node(person, absolute) for person in article.authors.all()]:
+    if authors := [person_node(person, absolute) for person in article.listed_authors]:
         data["author"] = authors
     if article.source:
         data["publisher"] = source_node(article.source, absolute)
     if original := web_address(article.url):
         data["isBasedOn"] = data["sameAs"] = original
-    tags = list(article.tags.all())
-    mentions = [person_node(person, absolute) for person in article.people.all()]
+    tags = article.listed_tags
+    mentions = [person_node(person, absolute) for person in article.listed_people]
     mentions += [
         {"@type": TAG_TYPES[tag.kind], "name": tag.name, "url": absolute(tag.get_absolute_url())} for tag in tags
     ]
@@ -241,8 +241,8 @@ def article_social_meta(article: Article, *, absolute: Absolute) -> SocialMeta:
         type="article",
         article_published_time=iso_date(article.published_on, article.published_precision),
         article_modified_time=timestamp(article.updated_at),
-        article_authors=[absolute(person.get_absolute_url()) for person in article.authors.all()],
-        article_tags=[tag.name for tag in article.tags.all()],
+        article_authors=[absolute(person.get_absolute_url()) for person in article.listed_authors],
+        article_tags=[tag.name for tag in article.listed_tags],
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from articles import citations
 from articles.citations import DOWNLOADS, Name, PartialDate, apa, bibtex, chicago, csl_json, mla, parse_name, ris
-from articles.models import Article, ArticleStatus, DatePrecision, SourceKind
+from articles.models import Article, ArticleStatus, DatePrecision, SourceKind, article_links_load
 from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,9 @@ SHA_LINE = re.compile(r"SHA-256 of the archived text: [0-9a-f]{64}\.?")
 
 
 def cite(article: Article) -> dict:
-    """Every format for ``article``, at the test's archive address and access date."""
+    """Every format for ``article`` (its links loaded as the pages load them), at the test's archive
+    address and access date."""
+    article_links_load([article])
     kwargs = {"archive_url": ARCHIVE_URL, "accessed": ACCESSED}
     return {
         "apa": apa(article, **kwargs),
@@ -83,11 +85,14 @@ def full_article():
     )
     # People are ordered by name, as the article page lists them.
     article.authors.set([PersonFactory(name="Anna Petrova"), PersonFactory(name="Boris Orlov")])
+    article_links_load([article])
     return article
 
 
 def seed(slug_start: str) -> Article:
-    return Article.objects.select_related("source").prefetch_related("authors").get(slug__startswith=slug_start)
+    article = Article.objects.select_related("source").get(slug__startswith=slug_start)
+    article_links_load([article])
+    return article
 
 
 # --- Names and dates -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from articles.models import (
     SearchLog,
     Source,
     Tag,
+    TagKind,
     article_links_load,
 )
 from articles.text import body_sha256
@@ -239,7 +240,7 @@ def test_public_sources_people_and_tags_are_all_but_those_only_unpublished_work_
 def test_article_links_load_gives_each_article_its_authors_people_and_tags_by_name_in_one_query():
     zhanna, aibek = PersonFactory(name="Zhanna Ivanova"), PersonFactory(name="Aibek Tashiev")
     chupik = PersonFactory(name="Valentina Chupik")
-    russia, migrants = TagFactory(name="Russia"), TagFactory(name="Migrants")
+    russia, migrants = TagFactory(name="Russia", kind=TagKind.PLACE), TagFactory(name="Migrants")
     both = ArticleFactory()
     both.authors.add(zhanna, aibek)
     both.people.add(chupik, zhanna)
@@ -269,6 +270,10 @@ def test_article_links_load_gives_each_article_its_authors_people_and_tags_by_na
     assert isinstance(chupik_loaded, Person) and isinstance(loaded_both.listed_tags[0], Tag)
     assert chupik_loaded == chupik and chupik_loaded.get_absolute_url() == chupik.get_absolute_url()
     assert chupik_loaded.get_deferred_fields() >= {"description", "created_at"}
+    # A tag's kind comes with it: the article page's structured data types each tag by it.
+    russia_loaded = loaded_both.listed_tags[1]
+    assert (russia_loaded.kind, "kind" in russia_loaded.get_deferred_fields()) == (TagKind.PLACE, False)
+    assert russia_loaded.get_deferred_fields() >= {"description", "created_at"}
 
     with CaptureQueriesContext(connection) as queries:
         article_links_load([])

@@ -197,21 +197,21 @@ def test_article_page_makes_the_same_number_of_queries_for_3_and_30_links(client
     link(3)
     few = queries_for(client, article.get_absolute_url())
     link(27)
-    # The published state (for the page cache, articles.caching), the article, its authors, people
-    # and tags, and the claims it reports. It has no earlier version and retells no other report:
-    # those are not asked for.
-    assert queries_for(client, article.get_absolute_url()) == few == 6
+    # The published state (for the page cache, articles.caching), the article, the claims it reports,
+    # and its authors, people and tags in one query (article_links_load). It has no earlier version
+    # and retells no other report: those are not asked for.
+    assert queries_for(client, article.get_absolute_url()) == few == 4
 
 
 def test_article_page_asks_only_for_the_records_the_article_has(client):
     article = ArticleFactory(body="First text.")
-    assert queries_for(client, article.get_absolute_url()) == 5  # no claim, version or retelling
+    assert queries_for(client, article.get_absolute_url()) == 3  # no claim, version or retelling
     ClaimReportFactory(article=article, claim=ClaimFactory(statement="Ten thousand were called up."))
     article.body = "Corrected text."
     article.save()
     retelling = ArticleFactory(title="A retelling")
     NearDuplicate.objects.create(article=article, other=retelling, shared_passages=2, shared_words=40, containment=0.5)
-    assert queries_for(client, article.get_absolute_url()) == 8
+    assert queries_for(client, article.get_absolute_url()) == 6
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Ten thousand were called up." in page
     assert '<a href="#versions">Earlier versions</a>' in page and "Version 2 (current" in page

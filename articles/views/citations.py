@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.citations import DOWNLOADS
-from articles.models import Article
+from articles.models import Article, article_links_load
 
 
 class CitationFormatConverter:
@@ -27,11 +27,12 @@ def article_citation(request: HttpRequest, pk: int, slug: str, fmt: str) -> Http
     Like the article page, the id is what counts: another slug answers 301 to this URL with
     the current one; a draft, a retracted article or an unknown id is a 404.
     """
-    article = get_object_or_404(Article.objects.published().select_related("source").prefetch_related("authors"), pk=pk)
+    article = get_object_or_404(Article.objects.published().select_related("source"), pk=pk)
     if slug != article.slug:
         canonical = reverse("articles:article_citation", kwargs={"pk": article.pk, "slug": article.slug, "fmt": fmt})
         query = request.META.get("QUERY_STRING")
         return redirect(canonical + (f"?{query}" if query else ""), permanent=True)
+    article_links_load([article])
     download = DOWNLOADS[fmt]
     body = download.write(
         article, archive_url=request.build_absolute_uri(article.get_absolute_url()), accessed=timezone.localdate()
