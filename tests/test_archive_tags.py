@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from articles.models import DatePrecision
-from articles.templatetags.archive_tags import link_items, partial_date
+from articles.templatetags.archive_tags import anchored_paragraphs, link_items, partial_date
 from tests.factories import PersonFactory, TagFactory
 
 DAY = datetime.date(2022, 9, 21)
@@ -33,3 +33,13 @@ def test_each_object_is_a_link_to_its_page_named_as_text():
         f'<li><a href="{tag.get_absolute_url()}">Mobilisation &amp; migrants</a></li>'
     )
     assert link_items([]) == ""
+
+
+def test_each_paragraph_is_anchored_by_its_number_with_a_link_to_itself():
+    assert anchored_paragraphs(["Call-up <b>begins</b>.", "Queues & fear."]) == (
+        '<p id="p1">Call-up &lt;b&gt;begins&lt;/b&gt;. <a class="paragraph-anchor" href="#p1"'
+        ' aria-label="Link to paragraph 1" title="Link to paragraph 1">¶</a></p>\n'
+        '<p id="p2">Queues &amp; fear. <a class="paragraph-anchor" href="#p2"'
+        ' aria-label="Link to paragraph 2" title="Link to paragraph 2">¶</a></p>'
+    )
+    assert anchored_paragraphs([]) == ""
