@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from articles.models import DatePrecision
-from articles.templatetags.archive_tags import anchored_paragraphs, link_items, partial_date
-from tests.factories import PersonFactory, TagFactory
+from articles.templatetags.archive_tags import anchored_paragraphs, authors_line, byline, link_items, partial_date
+from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
 
 DAY = datetime.date(2022, 9, 21)
 
@@ -43,3 +43,25 @@ def test_each_paragraph_is_anchored_by_its_number_with_a_link_to_itself():
         ' aria-label="Link to paragraph 2" title="Link to paragraph 2">¶</a></p>'
     )
     assert anchored_paragraphs([]) == ""
+
+
+@pytest.mark.django_db
+def test_a_byline_links_the_source_and_dates_the_article_as_precisely_as_known():
+    source = SourceFactory(name="Radio <Azattyk>")
+    dated = ArticleFactory(source=source, published_on=DAY.replace(day=1), published_precision=DatePrecision.MONTH)
+    assert byline(dated) == (
+        f'<p class="byline"><a class="source" href="{source.get_absolute_url()}">Radio &lt;Azattyk&gt;</a>'
+        ' <time datetime="2022-09">September 2022</time></p>'
+    )
+    undated = ArticleFactory(source=None, published_on=None)
+    assert byline(undated) == '<p class="byline"><span>date unknown</span></p>'
+
+
+@pytest.mark.django_db
+def test_the_authors_line_links_each_author_and_is_empty_for_an_unsigned_article():
+    anna, boris = PersonFactory(name="Anna & Co"), PersonFactory(name="Boris Orlov")
+    assert authors_line([anna, boris]) == (
+        f'<p class="authors">By <a href="{anna.get_absolute_url()}">Anna &amp; Co</a>,'
+        f' <a href="{boris.get_absolute_url()}">Boris Orlov</a></p>'
+    )
+    assert authors_line([]) == ""
