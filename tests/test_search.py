@@ -310,8 +310,23 @@ def test_only_people_readers_may_see_are_named_by_their_names_or_aliases():
 
 def test_words_naming_no_one_are_looked_up_in_one_query(django_assert_num_queries):
     ArticleFactory().people.add(PersonFactory(name="Ramon Quesada"))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the published state, and the names
         assert ArticleSearch('migrants "mobilisation order" Buryatia').people_by_term == {}
+
+
+def test_the_people_words_name_are_remembered_until_the_archive_changes(django_assert_num_queries):
+    ramon = PersonFactory(name="Ramon Quesada")
+    ArticleFactory().people.add(ramon)
+    assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
+    # The same words again: the published state, then the people named, loaded; nothing looked up.
+    with django_assert_num_queries(2):
+        assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
+    ArticleFactory().people.add(ramon)  # a change to the archive: looked up again
+    with django_assert_num_queries(4):  # the published state, the names, which are public, the person
+        assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
+    ramon.name = "Raimundo Quesada"
+    ramon.save()
+    assert ArticleSearch("Ramon relief").people_by_term == {}
 
 
 def test_a_name_shared_by_too_many_people_is_searched_as_text(monkeypatch):
@@ -446,9 +461,18 @@ def test_the_lexemes_of_a_tsquery_are_read_from_its_printed_form():
     assert search.tsquery_lexemes(printed) == ["govern", "new", "york", "pre", "o'brien", "back\\slash"]
 
 
-def test_preparing_a_search_costs_at_most_three_queries(django_assert_num_queries, chupik):
+def test_preparing_a_search_costs_five_queries_then_three_once_its_names_are_remembered(
+    django_assert_num_queries, chupik
+):
     ArticleFactory(body="Mobilization and Chupik.")
     vocabulary_refresh()
+    # The published state, the prefix's words, the people the names match, which of them readers
+    # may see, and the person named.
+    query = ArticleSearch("mobili* Cupik -tajik")
+    with django_assert_num_queries(5):
+        query.text_query  # noqa: B018
+        query.ranking_query  # noqa: B018
+    # The same words again: the names are remembered (``people_by_term``).
     query = ArticleSearch("mobili* Cupik -tajik")
     with django_assert_num_queries(3):
         query.text_query  # noqa: B018
