@@ -862,9 +862,7 @@ class ArticleSearch:
         up to PARTIAL_THRESHOLD; only when fewer are each level counted the same way (and each
         term checked for existence), from all terms but one down to one term.
         """
-        terms = self.ranked_terms
-        if not self.partial or len(terms) < 2:
-            return None
+        terms = self.ranked_terms  # two or more, partial matches allowed (``fallback_decide``)
         levels = [
             level for level in range(len(terms) - 1, 0, -1) if math.comb(len(terms), level) <= MAX_PARTIAL_COMBINATIONS
         ]
@@ -983,16 +981,16 @@ class ArticleSearch:
         if not self._fallback_decided and not self.is_blank:
             from articles.caching import remembered  # it reads the database through this module
 
-            wanted = self._wanted(queryset)
-
             def decide() -> Fallback | None:
+                wanted = self._wanted(queryset)
                 return self._choose_fallback(wanted, wanted.filter(self._match()))
 
-            # Only a question for the database with partial matches allowed and two terms or more.
+            # Only a question for the database with partial matches allowed and two terms or more:
+            # otherwise no statement is written either (about 1 ms of the ORM's).
             if self.partial and len(self.ranked_terms) > 1:
                 self.fallback = remembered("fallback", self._decided_from(queryset), decide)
             else:
-                self.fallback = decide()
+                self.fallback = None
             self._fallback_decided = True
         return self.fallback
 
@@ -1665,7 +1663,8 @@ def folded(text: str) -> str:
     choose a headline's paragraphs, where a letter folded differently changes which paragraph is
     shown, never what the search finds. Only runs of other than ASCII are looked up.
     """
-    return _NOT_ASCII.sub(lambda run: _unaccented(run.group()), text.lower())
+    lowered = text.lower()
+    return lowered if lowered.isascii() else _NOT_ASCII.sub(lambda run: _unaccented(run.group()), lowered)
 
 
 def headline_passage(body: str, clues: list[str], limit: int = HEADLINE_PARAGRAPHS) -> str:
