@@ -44,6 +44,7 @@ from articles.caching import cached_value
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
 from articles.search import (
     FEW_RESULTS,
+    LISTED_RESULTS,
     PAST_WINDOW,
     SORT_CHOICES,
     SORT_NEWEST,
@@ -87,6 +88,7 @@ class ResultCounts:
     total: int
     facets: list[Facet]  # source, person, tag and year; none when there are no results
     months: list[MonthCountRow]  # for ``articles.timeline.timeline_from_counts``
+    ids: list[int] | None = None  # the results' ids, in no order, when at most LISTED_RESULTS
 
 
 def _fetch_all(statement: str, params: list) -> list[tuple]:
@@ -151,6 +153,12 @@ MONTH_COUNTS_SQL = f"""
     SELECT '{MONTHS}', NULL::text, NULL::text, date_trunc('month', published_on::timestamp)::date,
            published_precision, count(*), NULL::bigint
     FROM results GROUP BY 4, 5"""
+RESULT = "result"
+# The results' ids, as rows of their own, when they are at most LISTED_RESULTS (counted up to one
+# more: the parameters are that number and one more).
+RESULT_IDS_SQL = f"""
+    SELECT '{RESULT}', NULL::text, NULL::text, NULL::date, NULL, NULL::bigint, id::bigint
+    FROM results WHERE (SELECT count(*) FROM (SELECT FROM results LIMIT %s) AS listed) <= %s"""
 # Each value once per article counted: a person is linked to an article by a mention or as an
 # author, each pair counted once (UNION, of the links of the counted articles: a UNION of the whole
 # tables would be deduplicated before the planner could narrow it).
@@ -365,7 +373,9 @@ class ArticleFilterSet(django_filters.FilterSet):
             self._qs = self.filter_queryset(self.searched)
         return self._qs
 
-    def results(self, total: int | None = None, months: list[MonthCountRow] | None = None) -> QuerySet:
+    def results(
+        self, total: int | None = None, months: list[MonthCountRow] | None = None, ids: list[int] | None = None
+    ) -> QuerySet:
         """``qs``, in the same order, found the way that suits how many results there are.
 
         Sorted by relevance, the search is told the number (``ArticleSearch.count_known``): all
@@ -374,33 +384,40 @@ class ArticleFilterSet(django_filters.FilterSet):
         and then sorted (``ArticleQuerySet.sorted_by``). ``total``: their number when counted
         already (``counts``); otherwise, for a date sort, a count that stops past ``FEW_RESULTS``.
         ``months``: their counts by month, as ``counts`` gives them (they tell how far back the
-        window reaches).
+        window reaches). ``ids``: theirs, when ``counts`` listed them: they are then read by id.
         """
         results = self.qs  # prepares the search, too
         if not self.query:
             return results
         if self.order == SORT_RELEVANCE:
-            if total is not None and self.article_search.count_known(total, months or ()):
+            if total is not None and self.article_search.count_known(total, months or (), ids):
                 return self.filter_queryset(self.searched)
             return results
         if total is None:
             total = results.order_by()[: FEW_RESULTS + 1].count()
-        elif self.article_search.count_known(total, months or ()):
+        elif self.article_search.count_known(total, months or (), ids):
             results = self.filter_queryset(self.searched)
         return results.sorted_by(self.order, few=True) if total <= FEW_RESULTS else results
 
     def pages(
-        self, total: int, months: list[MonthCountRow] | None = None
+        self, total: int, months: list[MonthCountRow] | None = None, ids: list[int] | None = None
     ) -> "QuerySet | WindowFirst | DateSortedPages":
-        """``results(total, months)``, to be sliced a page at a time (the paginator's object list).
+        """``results(total, months, ids)``, to be sliced a page at a time (the paginator's object list).
 
         A relevance-sorted search whose ranking window is full reads a page from the window or
         from the rest, never from every result at once (``WindowFirst``); sorted by date, a search
-        with few results reads only the months that hold the page (``DateSortedPages``).
+        with few results reads only the months that hold the page (``DateSortedPages``), unless
+        they are read by id.
         """
-        results = self.results(total, months)
+        results = self.results(total, months, ids)
         search = self.article_search
-        if self.query and self.order != SORT_RELEVANCE and months and total <= FEW_RESULTS:
+        if (
+            self.query
+            and self.order != SORT_RELEVANCE
+            and months
+            and total <= FEW_RESULTS
+            and search.result_ids is None
+        ):
             return DateSortedPages(self, total=total, months=months)
         if not (self.query and self.order == SORT_RELEVANCE and search.splits_at_window(total)):
             return results
@@ -462,7 +479,8 @@ class ArticleFilterSet(django_filters.FilterSet):
         the new value brings in (those the other filters allow that are not shown yet, found by a
         second expression of the same statement), and the facet says so (``Facet.widens``). Years
         set the date range to the intersection of the current range and that year, so they always
-        narrow. With no results there are no facets.
+        narrow. With no results there are no facets. A search with at most LISTED_RESULTS results
+        gets their ids too (``ResultCounts.ids``), so that its pages are read by id (``pages``).
         """
         try:
             statement, params = self.counts_statement(limit)
@@ -475,13 +493,14 @@ class ArticleFilterSet(django_filters.FilterSet):
         if not total:
             return ResultCounts(total=0, facets=[], months=months)
         values: dict[str, list[tuple[str, str, int]]] = {name: [] for name, _ in LINKED_FACETS}
-        for facet, slug, label, _, _, count, _ in sorted((row for row in rows if row[0] != MONTHS), key=itemgetter(6)):
+        for facet, slug, label, _, _, count, _ in sorted((row for row in rows if row[0] in values), key=itemgetter(6)):
             values[facet].append((slug, label, count))
+        ids = [row[6] for row in rows if row[0] == RESULT] if self.query and total <= LISTED_RESULTS else None
         facets = [
             self.multi_facet(name, label, values[name], widen_from=total if self.form.cleaned_data.get(name) else None)
             for name, label in LINKED_FACETS
         ]
-        return ResultCounts(total=total, facets=[*facets, self.year_facet(months, limit)], months=months)
+        return ResultCounts(total=total, facets=[*facets, self.year_facet(months, limit)], months=months, ids=ids)
 
     def counts_statement(self, limit: int) -> tuple[str, list]:
         """``counts``' statement and its parameters: rows as ``FACET_COUNTS_SQL`` and ``MONTH_COUNTS_SQL`` give."""
@@ -506,6 +525,9 @@ class ArticleFilterSet(django_filters.FilterSet):
                 )
             branches.append(FACET_COUNTS_SQL[name].format(articles=counted))
             branch_params += [chosen, limit, limit]
+        if self.query:
+            branches.append(RESULT_IDS_SQL)
+            branch_params += [LISTED_RESULTS + 1, LISTED_RESULTS]
         statement = f"WITH {', '.join(expressions)} " + " UNION ALL ".join(f"({branch})" for branch in branches)
         return statement, [*params, *branch_params]
 

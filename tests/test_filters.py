@@ -270,6 +270,61 @@ def test_fewer_results_than_the_ranking_window_are_all_scored_in_the_same_order(
     assert len({article.rank for article in windowed}) > 1
 
 
+def page_conditions(pages) -> str:
+    """What follows the columns (the last is ``partial_match``) of the SQL that reads the first page of
+    ``pages`` (a queryset or what ``pages()`` gives): its conditions and order."""
+    with CaptureQueriesContext(connection) as captured:
+        list(pages[0:20])
+    (statement,) = [query["sql"] for query in captured if "articles_article" in query["sql"]]
+    return statement.split(' AS "partial_match" FROM ', 1)[1]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_few_results_come_with_their_counts_and_their_pages_are_read_by_id(sort):
+    mixed_dates_matching("cupik")
+    person = PersonFactory(name="Valentina Chupik")
+    PersonAliasFactory(person=person, name="Valentina Cupik")
+    through_alias = dated(datetime.date(2022, 2, 2), body="Ms Chupik said migrants were threatened.")
+    through_alias.people.add(person)
+    params = {"q": "Cupik", "sort": sort}
+    searched = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    assert sorted(counts.ids) == sorted(article.pk for article in searched)
+    pages = filterset.pages(counts.total, counts.months, counts.ids)
+    assert filterset.article_search.result_ids == counts.ids
+    assert not isinstance(pages, DateSortedPages)
+    page = list(pages[0:20])
+    assert page == searched and len(page) == 6
+    assert [(hit.rank, hit.alias_match, hit.partial_match) for hit in page] == [
+        (hit.rank, hit.alias_match, hit.partial_match) for hit in searched
+    ]
+    assert [hit.alias_match for hit in page].count(True) == 1
+    # By id: the articles' words are not matched against the query again to find them.
+    conditions = page_conditions(filterset.pages(counts.total, counts.months, counts.ids))
+    assert "= ANY(" in conditions and "@@" not in conditions
+    assert "@@" in page_conditions(valid(params).pages(counts.total, counts.months))
+
+
+def test_more_results_than_are_listed_and_partial_matches_are_searched_for(monkeypatch):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.filters.LISTED_RESULTS", 4)
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    assert (counts.total, counts.ids) == (5, None)
+    monkeypatch.setattr("articles.filters.LISTED_RESULTS", 5)
+    assert len(valid({"q": "conscription"}).counts().ids) == 5
+
+    # Too few articles have both words: those with one of them are added, and found as before.
+    params = {"q": "conscription tractor"}
+    searched = list(valid(params).qs)
+    filterset = valid(params)
+    counts = filterset.counts()
+    assert filterset.article_search.fallback is not None and len(counts.ids) == 5
+    assert list(filterset.pages(counts.total, counts.months, counts.ids)[0:20]) == searched
+    assert filterset.article_search.result_ids is None
+
+
 def test_a_ranking_window_found_by_sorting_is_the_one_found_by_walking_the_date_index(monkeypatch):
     mixed_dates_matching("conscription")
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)

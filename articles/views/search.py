@@ -93,7 +93,8 @@ class SearchView(FilterView):
         started = time.monotonic()
         # Counted first: the paginator takes the count from them, and the search suits it (``pages``).
         self.result_counts: ResultCounts = self.filterset.counts()
-        self.object_list = self.filterset.pages(self.result_counts.total, self.result_counts.months)
+        counts = self.result_counts
+        self.object_list = self.filterset.pages(counts.total, counts.months, counts.ids)
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         if self.logs_searches:
             self.search_log(context, duration_ms=round((time.monotonic() - started) * 1000))
