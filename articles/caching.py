@@ -12,9 +12,10 @@ turns caching off.
 Three things are cached:
 
 - ``cached_value``: values computed from the database, keyed by what they were computed from
-  (the search page's counts, keyed by their SQL statement and parameters);
+  (the search page's counts, with the ids of a search's results when they are few, keyed by their
+  SQL statement and parameters);
 - ``remembered``: small values this process computed, kept in its memory (whether a search
-  falls back to partial matches);
+  falls back to partial matches, which people its words name);
 - ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
   article, a person, the home page), with an ``ETag`` so a client that has the page gets a 304.
 """
