@@ -85,7 +85,7 @@ def byline(article) -> str:
 
 @register.simple_tag
 def authors_line(people) -> str:
-    """ "By" and the links to ``people``, comma-separated, or "" when there are none (an unsigned article)."""
+    """The line "By …" with links to ``people``, comma-separated; "" when there are none (an unsigned article)."""
     if not people:
         return ""
     links = ((person.get_absolute_url(), person.name) for person in people)

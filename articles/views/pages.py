@@ -143,9 +143,9 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
     retracted_template_name = "articles/article_retracted.html"
     context_object_name = "article"
 
-    # Each kind of record the page shows when the article has some: its relation, the queryset it is
-    # read with, and the list it is read into (``get_object``).
-    records = (
+    # Each kind of record the page shows when the article has some: its relation, the function
+    # giving the queryset it is read with, and the list it is read into (``get_object``).
+    shown_records = (
         ("claim_reports", claims_reported, "claims_reported"),
         ("versions", version_list, "earlier_versions"),
         ("near_duplicates", NearDuplicate.objects.shown, "also_reported_in"),
@@ -161,7 +161,7 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
                 f"has_{relation}": Exists(
                     Article._meta.get_field(relation).related_model.objects.filter(article=OuterRef("pk"))
                 )
-                for relation, _, _ in records
+                for relation, _, _ in shown_records
             }
         )
     )
@@ -177,9 +177,9 @@ class ArticleDetailView(CanonicalSlugMixin, DetailView):
         """
         article = super().get_object(queryset)
         present = []
-        for relation, records, to_attr in self.records:
+        for relation, read_with, to_attr in self.shown_records:
             if getattr(article, f"has_{relation}"):
-                present.append(Prefetch(relation, queryset=records(), to_attr=to_attr))
+                present.append(Prefetch(relation, queryset=read_with(), to_attr=to_attr))
             else:
                 setattr(article, to_attr, [])
         prefetch_related_objects([article], *present)
