@@ -588,12 +588,12 @@ def article_links_load(articles: Sequence[Article]) -> None:
     """Set ``listed_authors``, ``listed_people`` and ``listed_tags`` on each of ``articles``: lists of
     the people and tags an article is shown with, by name, with their ``LISTED_FIELDS`` only.
 
-    Every page that shows or cites articles reads them through this: the search page, the article
-    page, its JSON twin, the API's lists and the citation downloads. One query for the three, from
-    the database the articles were read from. ``prefetch_related`` took three, and about 7 ms more
-    of Python for a search page's 20 articles and their 130 links (measured on 1,000,000
-    articles): a manager and a queryset for each article and relation, built again each time a
-    template read them. For one article page, 4.7 ms against 1.1.
+    The search page, the article page, their JSON twins, the API's lists and the citation
+    downloads read them through this (the feeds and the CSV export still prefetch theirs). One
+    query for the three, from the database the articles were read from. ``prefetch_related`` took
+    three, and about 7 ms more of Python for a search page's 20 articles and their 130 links
+    (measured on 1,000,000 articles): a manager and a queryset for each article and relation,
+    built again each time a template read them. For one article page, 4.7 ms against 1.1.
     """
     if not articles:
         return
