@@ -12,8 +12,8 @@ turns caching off.
 Three things are cached:
 
 - ``cached_value``: values computed from the database, keyed by what they were computed from
-  (the search page's counts, with the ids of a search's results when they are few, keyed by their
-  SQL statement and parameters);
+  (the search page's counts, with the ids of a search's results when they are few, keyed by the
+  parameters their statement is written from);
 - ``remembered``: small values this process computed, kept in its memory (whether a search
   falls back to partial matches, which people its words name);
 - ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
@@ -24,8 +24,10 @@ import functools
 import hashlib
 import threading
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
+import django
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -63,16 +65,31 @@ def _enabled() -> bool:
     return settings.ARCHIVE_CACHE_SECONDS > 0
 
 
+def _code_version() -> str:
+    """A digest of Django's version, this app's code and the templates: what wrote what the cache holds."""
+    digest = hashlib.sha256(django.get_version().encode())
+    files = [*Path(__file__).parent.rglob("*.py"), *(settings.BASE_DIR / "templates").rglob("*.*")]
+    for path in sorted(files):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Part of every key, so that a server started with other code (a deploy) neither serves the pages
+# nor reads the counts the old code cached: ``counts`` keys its rows by what its statement is
+# written from, not by the statement.
+CODE_VERSION = _code_version()
+
+
 def _key(namespace: str, version: str, material: str) -> str:
     digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"archive:{namespace}:{version}:{digest}"
+    return f"archive:{namespace}:{CODE_VERSION}:{version}:{digest}"
 
 
 def cached_value(namespace: str, material: str, compute: Callable[[], Any]) -> Any:
     """``compute()``, or what it returned before in the same published state for the same ``material``.
 
-    ``material`` must determine the value entirely (with the published state): an SQL statement
-    with its parameters does.
+    ``material`` must determine the value entirely (with the published state and the code, which
+    every key holds): an SQL statement with its parameters does, and so do the inputs it is written from.
     """
     version = public_version() if _enabled() else None
     if version is None:

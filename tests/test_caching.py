@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import caching
 from articles.caching import public_version
+from articles.filters import ArticleFilterSet, EditorArticleFilterSet
 from articles.models import ArticleStatus, SearchLog
 from articles.services import people_merge
 from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
@@ -218,6 +219,97 @@ def test_search_counts_are_kept_apart_by_filters(client):
     ArticleFactory(title="Migrants and the war")
     assert client.get("/search/?q=migrants").context["total"] == 2
     assert client.get(f"/search/?q=migrants&source={source.slug}").context["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"q": "draft migrants", "aliases": "0"}, id="aliases off"),
+        pytest.param({"q": "draft migrants", "sort": "newest"}, id="newest first"),
+        pytest.param({"q": "draft migrants", "source": "the-siberian-times"}, id="source"),
+        pytest.param({"q": "draft migrants", "person": "sardana-avksentieva"}, id="person"),
+        pytest.param({"q": "draft migrants", "tag": "buryatia"}, id="tag"),
+        pytest.param({"q": "draft migrants", "date_from": "2022-10-01"}, id="date from"),
+        pytest.param({"q": "draft migrants", "date_to": "2022-09-30"}, id="date to"),
+        pytest.param({"q": "draft migrants", "rating": "false"}, id="rating"),
+        pytest.param({"q": "draft"}, id="other words"),
+        pytest.param({"q": "draft migrants", "source": "the-siberian-times", "tag": "buryatia"}, id="two filters"),
+        pytest.param({}, id="no words"),
+    ],
+)
+def test_counts_cached_for_one_search_are_never_served_for_another(settings, params):
+    # Keyed by the parameters, not by the statement: each change of one must count anew.
+    source = SourceFactory(slug="the-siberian-times")
+    sardana = PersonFactory(slug="sardana-avksentieva", name="Sardana Avksentieva")
+    buryatia = TagFactory(slug="buryatia")
+    ArticleFactory(
+        title="The draft in Buryatia", source=source, published_on=datetime.date(2022, 9, 21), published_precision="day"
+    )
+    ArticleFactory(
+        title="Migrants and the draft", published_on=datetime.date(2022, 10, 5), published_precision="day"
+    ).tags.add(buryatia)
+    ArticleFactory(title="Draft migrants to the front", source=source).people.add(sardana)
+    ArticleFactory(title="Draft offices", status=ArticleStatus.DRAFT)
+    rated = ArticleFactory(
+        title="Migrants drafted, says a governor", published_on=datetime.date(2022, 9, 1), published_precision="day"
+    )
+    ClaimReportFactory(article=rated, claim=ClaimFactory(rating="false"))
+    ArticleFactory(title="Avksentieva on the draft")  # found through her name with aliases on
+
+    def counted(params: dict) -> tuple:
+        filterset = ArticleFilterSet(params)
+        assert filterset.is_valid(), filterset.errors
+        counts = filterset.counts()
+        return counts.total, counts.months, [facet.values for facet in counts.facets], sorted(counts.ids or [])
+
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    expected = counted(params)
+    settings.ARCHIVE_CACHE_SECONDS = 3600
+    counted({"q": "draft migrants"})  # cached first, under the parameters that differ
+    assert counted(params) == expected
+    assert counted(params) == expected  # and from the cache
+
+
+def test_search_counts_are_kept_apart_for_the_editors_tools():
+    # The same parameters count drafts for the editors (EditorArticleFilterSet) and never for readers.
+    ArticleFactory(title="Migrants and the draft")
+    ArticleFactory(title="Migrants at the border", status=ArticleStatus.DRAFT)
+    assert ArticleFilterSet({"q": "migrants"}).counts().total == 1
+    assert EditorArticleFilterSet({"q": "migrants"}).counts().total == 2
+    assert ArticleFilterSet({"q": "migrants"}).counts().total == 1
+
+
+def test_counts_from_the_cache_cost_the_published_state_only(django_assert_num_queries):
+    for n in range(3):
+        ArticleFactory(title=f"Migrants queue at the border, day {n}")
+    first = ArticleFilterSet({"q": "migrants border"})
+    first.is_valid()
+    counts = first.counts()
+    again = ArticleFilterSet({"q": "migrants border"})
+    again.is_valid()
+    again.searched  # noqa: B018  (the search's own look-ups, remembered, are not the counts')
+    with django_assert_num_queries(1):
+        assert again.counts() == counts
+    assert "_qs" not in vars(again)  # the search's statement was not written for the counts
+
+
+def test_what_another_version_of_the_code_cached_is_not_served(client, monkeypatch):
+    for n in range(2):
+        ArticleFactory(title=f"Migrants queue at the border, day {n}")
+    article = ArticleFactory(title="Recruitment offices in Moscow")
+    client.get(article.get_absolute_url())
+    fetched(client, "/search/?q=migrants")
+    monkeypatch.setattr(caching, "CODE_VERSION", "another")
+    _, queries = fetched(client, article.get_absolute_url())
+    assert len(queries) > 1  # built again
+    _, queries = fetched(client, "/search/?q=migrants")
+    assert len(counts_statements(queries)) == 1
+
+
+def test_the_code_version_is_that_of_the_code_and_templates():
+    assert caching._code_version() == caching.CODE_VERSION
+    with mock.patch("django.get_version", return_value="0.0"):
+        assert caching._code_version() != caching.CODE_VERSION
 
 
 def test_a_claim_rated_again_is_counted_again(client):

@@ -5,12 +5,13 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating
-from articles.search import WindowFirst
+from articles.search import SORT_CHOICES, ArticleSearch, WindowFirst
 from articles.services import vocabulary_refresh
 from articles.timeline import timeline_for, timeline_from_counts
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DAY = "day"
+SORTS = [value for value, _ in SORT_CHOICES]
 
 
 def valid(params: dict | str) -> ArticleFilterSet:
@@ -268,6 +270,68 @@ def test_fewer_results_than_the_ranking_window_are_all_scored_in_the_same_order(
     assert every_one_scored == windowed
     assert [article.rank for article in every_one_scored] == [article.rank for article in windowed]
     assert len({article.rank for article in windowed}) > 1
+
+
+@pytest.mark.usefixtures("small_archive")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "draft"},
+        {"q": '"draft offices"'},
+        {"q": "draft -moscow"},
+        {"q": "dra*"},
+        {"q": "draft tractor"},  # partial matches
+        {"q": "Chupik"},  # a person's name
+        {"q": "draft", "tag": "russia", "person": "putin"},
+    ],
+)
+def test_the_counts_statement_is_the_same_in_every_order(params):
+    # Which is why the counts' cache key leaves the order out (``counts_key``).
+    statements = {repr(valid({**params, "sort": sort}).counts_statement(FACET_LIMIT)) for sort in SORTS}
+    assert len(statements) == 1
+    assert len({valid({**params, "sort": sort}).counts_key(FACET_LIMIT) for sort in SORTS}) == 1
+
+
+class AppliedSearches:
+    """Counts the querysets a search is applied to (``ArticleSearch.apply``: the costly part of writing one)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        apply = ArticleSearch.apply
+
+        def counted(search, queryset):
+            self.count += 1
+            return apply(search, queryset)
+
+        monkeypatch.setattr(ArticleSearch, "apply", counted)
+
+
+@pytest.mark.parametrize(
+    ("params", "window", "pages_kind", "written"),
+    [
+        pytest.param({"q": "conscription"}, None, QuerySet, 1, id="read by id"),
+        pytest.param({"q": "conscription", "sort": "newest"}, None, QuerySet, 1, id="newest, read by id"),
+        pytest.param({"q": "conscription tractor", "sort": "newest"}, None, DateSortedPages, 1, id="page's months"),
+        pytest.param({"q": "conscription"}, 3, WindowFirst, 2, id="the window, then the rest"),
+    ],
+)
+def test_a_page_with_its_counts_cached_writes_only_the_search_it_reads(
+    monkeypatch, params, window, pages_kind, written
+):
+    mixed_dates_matching("conscription")
+    if window:
+        monkeypatch.setattr("articles.search.RANK_WINDOW", window)
+        monkeypatch.setattr("articles.filters.LISTED_RESULTS", window - 1)
+    expected = list(valid(params).qs)
+    valid(params).counts()  # cached
+    filterset = valid(params)
+    applied = AppliedSearches(monkeypatch)
+    counts = filterset.counts()
+    assert applied.count == 0
+    pages = filterset.pages(counts.total, counts.months, counts.ids)
+    assert isinstance(pages, pages_kind)
+    assert list(pages[0:20]) == expected
+    assert applied.count == written
 
 
 def page_conditions(pages) -> str:
