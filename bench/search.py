@@ -1001,6 +1001,14 @@ def sizes_parse(text: str) -> list[int]:
     return sizes
 
 
+def at_least_one(text: str) -> int:
+    """A count of rounds the report takes a p95 of: with none there is nothing to report."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1: the report gives percentiles of these rounds")
+    return value
+
+
 def skip_parse(text: str) -> set[str]:
     parts = {part.strip() for part in text.split(",") if part.strip()}
     unknown = parts - {"pages", "ranking", "exactness", "http", "import"}
@@ -1020,19 +1028,19 @@ def options_parser() -> argparse.ArgumentParser:
     parser.add_argument("--articles", type=int, help=argparse.SUPPRESS)  # one size, in a process of its own
     parser.add_argument("--seed", type=int, default=1, help="Corpus and sampling seed (default: %(default)s).")
     parser.add_argument(
-        "--repeat", type=int, default=50, help="Timed rounds over the query mix (default: %(default)s)."
+        "--repeat", type=at_least_one, default=50, help="Timed rounds over the query mix (default: %(default)s)."
     )
     parser.add_argument("--warmup", type=int, default=1, help="Untimed rounds first (default: %(default)s).")
     parser.add_argument(
         "--textbook-repeat",
-        type=int,
+        type=at_least_one,
         default=20,
         help="Timed rounds of the textbook query, the first ones of the page's (default: %(default)s; it is slow by "
         "design, and the p95 it is compared at pools every query's samples).",
     )
     parser.add_argument(
         "--uncached-repeat",
-        type=int,
+        type=at_least_one,
         default=3,
         help="Rounds over the mix after the timed ones with the cache emptied before each request "
         "(default: %(default)s).",

@@ -621,3 +621,12 @@ def test_the_exactness_comparison_finds_the_windows_difference_and_nothing_else(
         dict.fromkeys(("counts_equal", "newest_identical", "facets_equal", "timelines_equal"), len(mix))
     )
     assert article_search.RANK_WINDOW == 3  # the exact computation puts the windows back
+
+
+@pytest.mark.parametrize("option", ["--repeat", "--textbook-repeat", "--uncached-repeat"])
+def test_rounds_the_report_takes_percentiles_of_are_at_least_one(option, capsys):
+    parser = search.options_parser()
+    assert getattr(parser.parse_args([option, "1"]), option[2:].replace("-", "_")) == 1
+    with pytest.raises(SystemExit):
+        parser.parse_args([option, "0"])
+    assert "must be at least 1" in capsys.readouterr().err
