@@ -313,6 +313,19 @@ class ArticleFilterSet(django_filters.FilterSet):
             queryset = Article.objects.published()
         super().__init__(as_query_dict(data), queryset, request=request, prefix=prefix)
 
+    def get_form_class(self):
+        """The form class, written once per FilterSet class: django-filter writes one for every FilterSet.
+
+        Its fields are the filters' and depend on the class alone (the editors' variant changes
+        its filters' querysets, the same way each time). Each form made from it copies the fields,
+        querysets included. Writing it took about 0.5 ms a request.
+        """
+        written = type(self).__dict__.get("_written_form_class")
+        if written is None:
+            written = super().get_form_class()
+            type(self)._written_form_class = written
+        return written
+
     # --- Filtering -------------------------------------------------------------------------------
 
     #: Whether a search with too few articles having every word adds those with most of them
