@@ -1010,7 +1010,8 @@ class ArticleSearch:
         Writing the statement took the ORM 3 to 4 ms for two words and 11 to 25 ms for a name (at
         10,000 articles), so the decision is remembered per published state (``caching.remembered``).
         """
-        searched_sql, searched_params = queryset.query.sql_with_params()
+        # The articles' conditions only: their columns and order change nothing decided (and cost 0.3 ms more).
+        searched_sql, searched_params = queryset.order_by().values("pk").query.sql_with_params()
         terms = tuple(
             (term.text, term.operand, tuple(person.pk for person in term.people)) for term in self.ranked_terms
         )
