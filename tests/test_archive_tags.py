@@ -3,9 +3,19 @@
 import datetime
 
 import pytest
+from django.template import Context, Template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from articles.models import DatePrecision
-from articles.templatetags.archive_tags import anchored_paragraphs, authors_line, byline, link_items, partial_date
+from articles.templatetags.archive_tags import (
+    _link,
+    anchored_paragraphs,
+    authors_line,
+    byline,
+    link_items,
+    partial_date,
+)
 from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
 
 DAY = datetime.date(2022, 9, 21)
@@ -65,3 +75,18 @@ def test_the_authors_line_links_each_author_and_is_empty_for_an_unsigned_article
         f' <a href="{boris.get_absolute_url()}">Boris Orlov</a></p>'
     )
     assert authors_line([]) == ""
+
+
+@pytest.mark.parametrize("text", ['O\'Brien "the Fixer"', "<script>alert(1)</script>", "Tom & Jerry", "Ünïcödé —"])
+def test_links_are_escaped_as_format_html_escapes_them(text):
+    # ``_link`` writes them with ``html.escape``, which is what Django's ``escape`` calls.
+    href = f"/people/1/{text}/"
+    assert _link(href, text) == format_html('<a href="{}">{}</a>', href, text)
+
+
+@pytest.mark.django_db
+def test_lists_of_links_are_safe_strings_the_template_does_not_escape_again():
+    person = PersonFactory(name="Anna & Co")
+    for written in (link_items([person]), authors_line([person])):
+        assert isinstance(written, SafeString)
+        assert "&amp;amp;" not in Template("{{ written }}").render(Context({"written": written}))
