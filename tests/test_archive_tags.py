@@ -85,8 +85,9 @@ def test_links_are_escaped_as_format_html_escapes_them(text):
 
 
 @pytest.mark.django_db
-def test_lists_of_links_are_safe_strings_the_template_does_not_escape_again():
+def test_links_and_bylines_are_safe_strings_the_template_does_not_escape_again():
     person = PersonFactory(name="Anna & Co")
-    for written in (link_items([person]), authors_line([person])):
+    article = ArticleFactory(source=SourceFactory(name="Radio & TV"), published_on=DAY, published_precision="day")
+    for written in (link_items([person]), authors_line([person]), byline(article), partial_date(DAY, "day")):
         assert isinstance(written, SafeString)
         assert "&amp;amp;" not in Template("{{ written }}").render(Context({"written": written}))
