@@ -306,10 +306,15 @@ def test_what_another_version_of_the_code_cached_is_not_served(client, monkeypat
     assert len(counts_statements(queries)) == 1
 
 
-def test_the_code_version_is_that_of_the_code_and_templates():
+def test_the_code_version_is_that_of_the_code_templates_and_django(settings, tmp_path):
     assert caching._code_version() == caching.CODE_VERSION
     with mock.patch("django.get_version", return_value="0.0"):
         assert caching._code_version() != caching.CODE_VERSION
+    # Other templates (a folder holding one edited page) give another version.
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "base.html").write_text("<!doctype html><title>edited</title>")
+    settings.BASE_DIR = tmp_path
+    assert caching._code_version() != caching.CODE_VERSION
 
 
 def test_a_claim_rated_again_is_counted_again(client):
