@@ -269,6 +269,13 @@ class TextAnalysis:
     prints: dict[int, set[int]]
     rows: FingerprintRows
 
+    def of_articles(self, ids: Iterable[int]) -> TextAnalysis:
+        """The analysis of these of its articles alone (the others turned out to be duplicates)."""
+        prints = {pk: self.prints[pk] for pk in ids}
+        if prints.keys() == self.prints.keys():
+            return self
+        return TextAnalysis(prints=prints, rows=FingerprintRows.of(prints))
+
 
 def texts_analyse(bodies: Mapping[int, str]) -> TextAnalysis:
     """The fingerprints of these texts (by article id), ready to look up and store.

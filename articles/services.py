@@ -2,8 +2,8 @@
 
 ``articles_import`` streams articles out of files (see articles.importing) and
 stores them in batches: one transaction, a handful of lookups and one bulk
-insert (mostly COPY) per table for each batch, while a thread reads the next
-batch and a process fingerprints the current one. A batch the database refuses (a constraint
+insert (mostly COPY) per table for each batch, while a thread reads the coming
+articles and a process fingerprints the next batch. A batch the database refuses (a constraint
 violated by a concurrent import, say) is retried article by article, so one bad
 article costs only itself. Either way an article goes in whole (its row, its
 links, its near-duplicates and any source, people and tags created for it) or
@@ -23,7 +23,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -72,7 +72,6 @@ ROW_ERRORS = (IntegrityError, DataError)
 
 ErrorHandler = Callable[[ImportFailure], None]
 ProgressHandler = Callable[["ImportResult"], None]
-TextAnalyser = Callable[[Mapping[int, str]], "Future[TextAnalysis]"]
 
 
 @dataclass
@@ -101,6 +100,20 @@ class _Pending:
 
     article: ArticleInput
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Articles stored in one transaction, with their ids reserved (``ids[i]`` is ``items[i]``'s, if it
+    is not a duplicate) and their fingerprints being found in the helper process, keyed by those ids."""
+
+    items: Sequence[_Pending]
+    ids: Sequence[int]
+    analysis: Future[TextAnalysis]
+
+    def one(self, index: int) -> _Batch:
+        """The batch of the article at ``index`` alone, with the fingerprints found for it."""
+        return _Batch(items=[self.items[index]], ids=[self.ids[index]], analysis=self.analysis)
 
 
 @dataclass
@@ -144,8 +157,8 @@ def articles_import(
         if on_error is not None:
             on_error(failure)
 
-    def flush(batch: list[_Pending]) -> None:
-        outcome = _batch_import(batch, status=status, link_suggestions=link_suggestions, analyse=analyse)
+    def flush(batch: _Batch) -> None:
+        outcome = _batch_import(batch, status=status, link_suggestions=link_suggestions)
         result.imported += outcome.imported
         result.duplicates += outcome.duplicates
         result.suggested_links += outcome.suggested_links
@@ -155,37 +168,53 @@ def articles_import(
         if on_progress is not None:
             on_progress(result)
 
-    # The Python work is kept off the path of the database's: a thread reads (and hashes) the next
-    # batch while this one stores the current batch, and a process of its own finds the fingerprints
-    # of the new articles (the hottest Python loop) and lays out their rows while the articles are
-    # inserted. Neither touches the database. A process, not a thread (``articles.helper_process``):
-    # as a thread, the fingerprints held off this one's work between its queries (3,000 articles:
-    # 12.3 s with a thread, 8.5 s with a process, on two cores).
+    # The Python work is kept off the path of the database's: a thread reads (and hashes) the coming
+    # articles, and a process of its own finds the fingerprints of each batch (the hottest Python
+    # loop) and lays out their rows while the batch before it is written, so that the database
+    # waits for neither. A process, not a thread (``articles.helper_process``): as a thread, the
+    # fingerprints held off this one's work between its queries (3,000 articles: 12.3 s with a
+    # thread, 8.5 s with a process, on two cores).
     with (
         helper_process() as analyser,
         closing(read_ahead(_inputs_pending(paths), size=batch_size)) as items,
     ):
 
-        def analyse(bodies: Mapping[int, str]) -> Future[TextAnalysis]:
-            return analyser.submit(texts_analyse, bodies)
+        def start(pending: list[_Pending]) -> _Batch:
+            ids = _article_ids_reserve(len(pending))
+            bodies = {pk: item.article.body for pk, item in zip(ids, pending, strict=True)}
+            return _Batch(items=pending, ids=ids, analysis=analyser.submit(texts_analyse, bodies))
 
-        batch: list[_Pending] = []
-        for item in items:
-            if isinstance(item, ImportFailure):
-                report(item)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush(batch)
-                batch = []
-        if batch:
-            flush(batch)
+        unwritten: _Batch | None = None
+        for pending in _batched(items, batch_size, on_failure=report):
+            started_batch = start(pending)  # its fingerprints are found while ``unwritten`` is written
+            if unwritten is not None:
+                flush(unwritten)
+            unwritten = started_batch
+        if unwritten is not None:
+            flush(unwritten)
     # Each batch added its articles to the search's statistics; they are rebuilt only when they count
     # other articles than the published ones (editors published or retracted some since).
     if _search_statistics_stale():
         vocabulary_refresh()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def _batched(
+    items: Iterable[_Pending | ImportFailure], size: int, *, on_failure: ErrorHandler
+) -> Iterator[list[_Pending]]:
+    """The articles of ``items`` in lists of ``size`` (the last one shorter); failures go to ``on_failure``."""
+    batch: list[_Pending] = []
+    for item in items:
+        if isinstance(item, ImportFailure):
+            on_failure(item)
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _inputs_pending(paths: Iterable[str | os.PathLike[str]]) -> Iterable[_Pending | ImportFailure]:
@@ -302,18 +331,16 @@ def _near_duplicates_store(bodies: Mapping[int, str], analysis: TextAnalysis) ->
     return len(pairs) // 2
 
 
-def _batch_import(
-    batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False, analyse: TextAnalyser | None = None
-) -> _BatchOutcome:
+def _batch_import(batch: _Batch, *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
     """Store a batch in one transaction, or else article by article."""
     try:
-        return _batch_write(batch, status=status, link_suggestions=link_suggestions, analyse=analyse)
+        return _batch_write(batch, status=status, link_suggestions=link_suggestions)
     except ROW_ERRORS as error:
-        logger.info("batch of %d refused (%s); retrying article by article", len(batch), error)
+        logger.info("batch of %d refused (%s); retrying article by article", len(batch.items), error)
     outcome = _BatchOutcome()
-    for pending in batch:
+    for index, pending in enumerate(batch.items):
         try:
-            single = _batch_write([pending], status=status, link_suggestions=link_suggestions, analyse=analyse)
+            single = _batch_write(batch.one(index), status=status, link_suggestions=link_suggestions)
         except ROW_ERRORS as error:
             outcome.failures.append(ImportFailure(pending.article.path, pending.article.line, _database_reason(error)))
         else:
@@ -329,19 +356,16 @@ def _database_reason(error: Exception) -> str:
     return f"not stored: {message[0] if message else type(error).__name__}"
 
 
-def _batch_write(
-    batch: Sequence[_Pending], *, status: str, link_suggestions: bool = False, analyse: TextAnalyser | None = None
-) -> _BatchOutcome:
+def _batch_write(batch: _Batch, *, status: str, link_suggestions: bool = False) -> _BatchOutcome:
     with transaction.atomic():
-        fresh, duplicates = _duplicates_drop(batch)
-        outcome = _BatchOutcome(imported=len(fresh), duplicates=duplicates)
-        if not fresh:
+        kept = _duplicates_drop(batch.items)
+        outcome = _BatchOutcome(imported=len(kept), duplicates=len(batch.items) - len(kept))
+        if not kept:
             return outcome
+        fresh = [batch.items[index] for index in kept]
+        ids = [batch.ids[index] for index in kept]
         inputs = [pending.article for pending in fresh]
-        ids = _article_ids_reserve(len(fresh))
         bodies = {pk: a.body for pk, a in zip(ids, inputs, strict=True)}
-        # Started now, finished while the rows below are written; without an analyser, found in place.
-        analysis = analyse(bodies) if analyse is not None else None
         sources = _named_resolve(Source, [a.source for a in inputs if a.source])
         tags = _named_resolve(Tag, [name for a in inputs for name in a.tags])
         people = _people_resolve([name for a in inputs for name in (*a.authors, *a.people)])
@@ -369,7 +393,7 @@ def _batch_write(
         _links_create(Article.authors, articles, [[people[n.lower()] for n in a.authors] for a in inputs])
         _links_create(Article.people, articles, [[people[n.lower()] for n in a.people] for a in inputs])
         _links_create(Article.tags, articles, [[tags[n.lower()] for n in a.tags] for a in inputs])
-        _near_duplicates_store(bodies, analysis.result() if analysis is not None else texts_analyse(bodies))
+        _near_duplicates_store(bodies, batch.analysis.result().of_articles(ids))
         if link_suggestions:
             revision = suggestions_apply(
                 user=None,
@@ -385,8 +409,8 @@ def _batch_write(
     return outcome
 
 
-def _duplicates_drop(batch: Sequence[_Pending]) -> tuple[list[_Pending], int]:
-    """The articles of ``batch`` not yet archived nor repeated earlier in it, and how many were dropped."""
+def _duplicates_drop(batch: Sequence[_Pending]) -> list[int]:
+    """The positions in ``batch`` of the articles not yet archived nor repeated earlier in it."""
     digests = {pending.sha256 for pending in batch}
     urls = {pending.article.url for pending in batch if pending.article.url}
     known_digests: set[str] = set()
@@ -397,16 +421,16 @@ def _duplicates_drop(batch: Sequence[_Pending]) -> tuple[list[_Pending], int]:
     for digest, url in existing.order_by().values_list("body_sha256", "url"):
         known_digests.add(digest)
         known_urls.add(url)
-    fresh = []
-    for pending in batch:
+    kept = []
+    for index, pending in enumerate(batch):
         url = pending.article.url
         if pending.sha256 in known_digests or (url and url in known_urls):
             continue
         known_digests.add(pending.sha256)
         if url:
             known_urls.add(url)
-        fresh.append(pending)
-    return fresh, len(batch) - len(fresh)
+        kept.append(index)
+    return kept
 
 
 def _spellings(names: Iterable[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from io import StringIO
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from articles import services
 from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES, read_ahead
 from articles.management.commands import import_articles
 from articles.models import (
@@ -281,6 +283,62 @@ def test_duplicates_within_one_run(tmp_path, batch_size):
 
     assert run_import(path, batch_size=batch_size).totals == (2, 2, 0)
     assert set(Article.objects.values_list("title", flat=True)) == {"First", "Other"}
+
+
+def test_a_batch_with_duplicates_in_it_is_written_whole_with_the_kept_articles_fingerprints(tmp_path, caplog):
+    """The fingerprints were found for the whole batch before it was known which articles are duplicates."""
+    ArticleFactory(title="Saved by hand", body="Already archived words.")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        article(1),
+        {"title": "Archived", "body": "Already archived words."},
+        article(2),
+        {"title": "Repeated", "body": article(1)["body"]},
+    )
+
+    with caplog.at_level("INFO", logger="articles.services"):
+        assert run_import(path, batch_size=100).totals == (2, 2, 0)
+
+    assert not [record for record in caplog.records if "retrying article by article" in record.getMessage()]
+    imported = Article.objects.filter(title__startswith="Story")
+    assert {(row.article_id, row.hash) for row in ArticleFingerprint.objects.filter(article__in=imported)} == {
+        (stored.pk, value) for stored in imported for value in fingerprints(words(stored.body))
+    }
+    assert not ArticleFingerprint.objects.exclude(article__in=Article.objects.all()).exists()
+
+
+def test_each_batchs_fingerprints_are_found_while_the_batch_before_it_is_written(tmp_path, monkeypatch):
+    """One batch ahead: the helper process never waits for a batch to be written to start the next one."""
+    events = []
+
+    class RecordingHelper(ThreadPoolExecutor):
+        def submit(self, function, bodies):
+            events.append(("fingerprints", sorted(bodies)))
+            return super().submit(function, bodies)
+
+    batch_import = services._batch_import
+
+    def recorded_batch_import(batch, **options):
+        events.append(("written", list(batch.ids)))
+        return batch_import(batch, **options)
+
+    monkeypatch.setattr(services, "helper_process", lambda: RecordingHelper(max_workers=1))
+    monkeypatch.setattr(services, "_batch_import", recorded_batch_import)
+    path = write_jsonl(tmp_path / "feed.jsonl", *(article(n) for n in range(5)))
+
+    assert run_import(path, batch_size=2).totals == (5, 0, 0)
+
+    first, second, third = (ids for kind, ids in events if kind == "written")
+    assert events == [
+        ("fingerprints", first),
+        ("fingerprints", second),
+        ("written", first),
+        ("fingerprints", third),
+        ("written", second),
+        ("written", third),
+    ]
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert sorted(Article.objects.values_list("pk", flat=True)) == first + second + third
 
 
 def test_duplicates_across_runs(tmp_path):

@@ -29,6 +29,7 @@ from articles.near_duplicates import (
     fingerprints,
     overlap,
     shingle_hash,
+    texts_analyse,
     words,
 )
 from articles.services import articles_import, near_duplicates_refresh
@@ -150,6 +151,15 @@ def test_a_shared_passage_of_the_guaranteed_length_always_shares_fingerprints(pa
     assert len(shared) >= 1
     if len(passage) >= GUARANTEE_WORDS + WINNOW_WINDOW and len(set(passage)) == len(passage):
         assert len(shared) >= 2
+
+
+def test_the_analysis_of_some_of_its_articles_is_what_analysing_them_alone_gives():
+    bodies = {pk: generated_text(pk) for pk in (3, 5, 8)}
+    analysis = texts_analyse(bodies)
+
+    assert analysis.of_articles([3, 8]) == texts_analyse({3: bodies[3], 8: bodies[8]})
+    assert analysis.of_articles([5, 3, 8]) is analysis
+    assert analysis.of_articles([]) == texts_analyse({})
 
 
 def test_candidate_pairs_count_shared_fingerprints_with_stored_and_new_articles():
