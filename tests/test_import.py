@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import services
 from articles.importing import MAX_LINE_BYTES, MAX_TXT_FILE_BYTES, read_ahead
@@ -384,6 +385,20 @@ def test_an_import_counts_its_articles_in_the_search_statistics_as_a_rebuild_wou
     assert dict(rows["articles_lexeme_stats"])["price"] == 3
     ((_, articles, _, _),) = rows["articles_search_stats"]
     assert articles == 4  # the retracted article is not counted
+
+
+def test_counting_an_import_in_deletes_nothing_from_the_statistics(tmp_path):
+    """The words an import leaves at 0 are its names' own, which a rebuild keeps: nothing to tidy."""
+    ArticleFactory(title="Wheat harvest", body="Farmers harvest wheat early.")
+    vocabulary_refresh()
+    path = write_jsonl(tmp_path / "feed.jsonl", article(1, authors=["Aigerim Sadykova"], tags=["Grain Trade"]))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import(path).totals == (1, 0, 0)
+
+    assert not [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("DELETE")]
+    vocabulary = dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+    assert (vocabulary["sadykova"], vocabulary["grain"], vocabulary["story"]) == (0, 0, 1)
 
 
 def test_a_draft_import_counts_no_article_but_adds_its_names(tmp_path):
