@@ -162,16 +162,14 @@ NAME_WORDS_SQL = """
         UNION ALL SELECT name FROM articles_tag
     ) AS names, unnest(to_tsvector('simple', name))"""
 
-# Articles counted in (``sign`` 1, once published or saved) or out (-1, as stored, before they are
-# unpublished or their text changes), with the words of the names linked to them (0 articles). Rows in word order, so
-# that two writers lock the words they share in the same order. The first two statements return
-# the words and lexemes the counting brought to nothing, for ``SEARCH_STATISTICS_TIDY_SQL``.
-SEARCH_STATISTICS_COUNT_SQL = (
-    f"""
+
+def _vocabulary_count_sql(article_words: str) -> str:
+    """Count the ``article_words`` (rows of word and ndoc) and the names' words into the vocabulary."""
+    return f"""
     WITH counted AS (
         INSERT INTO articles_vocabulary AS vocabulary (word, ndoc)
         SELECT word, %(sign)s * sum(ndoc) FROM (
-            {_article_words_sql("id = ANY(%(articles)s)")}
+            {article_words}
             UNION ALL
             SELECT lexeme, 0 FROM unnest(%(names)s::text[]) AS name, unnest(to_tsvector('simple', name))
         ) AS words
@@ -180,7 +178,15 @@ SEARCH_STATISTICS_COUNT_SQL = (
         ON CONFLICT (word) DO UPDATE SET ndoc = vocabulary.ndoc + excluded.ndoc WHERE excluded.ndoc <> 0
         RETURNING word, ndoc
     )
-    SELECT word FROM counted WHERE ndoc <= 0""",
+    SELECT word FROM counted WHERE ndoc <= 0"""
+
+
+# Articles counted in (``sign`` 1, once published or saved) or out (-1, as stored, before they are
+# unpublished or their text changes), with the words of the names linked to them (0 articles). Rows in word order, so
+# that two writers lock the words they share in the same order. The first two statements return
+# the words and lexemes the counting brought to nothing, for ``SEARCH_STATISTICS_TIDY_SQL``.
+SEARCH_STATISTICS_COUNT_SQL = (
+    _vocabulary_count_sql(_article_words_sql("id = ANY(%(articles)s)")),
     f"""
     WITH counted AS (
         INSERT INTO articles_lexeme_stats AS stats (lexeme, ndoc)
@@ -196,6 +202,20 @@ SEARCH_STATISTICS_COUNT_SQL = (
         total_length = stats.total_length + %(sign)s * counted.total_length
     FROM ({_article_sizes_sql("id = ANY(%(articles)s)")}) AS counted""",
 )
+# The first of them with the articles' words counted already (``TEXT_WORDS_SQL``), as ``words`` and
+# ``ndocs``: an import counts a batch's words before the batch is stored, on a connection of its own.
+VOCABULARY_COUNT_GIVEN_SQL = _vocabulary_count_sql(
+    "SELECT word, ndoc FROM unnest(%(words)s::text[], %(ndocs)s::bigint[]) AS given(word, ndoc)"
+)
+# The words of published articles' texts (title, summary and body, joined as ``_article_words_sql``
+# joins them) with how many texts use each, as ``_article_words_sql`` counts them once stored. It
+# reads no table, so it can run on another connection, beside the transaction that stores them.
+TEXT_WORDS_SQL = f"""
+    SELECT word, count(*) FROM (
+        SELECT lexeme AS word FROM unnest(%(texts)s::text[]) AS text, unnest(to_tsvector('simple', text))
+    ) AS words
+    WHERE {VOCABULARY_WORD_CONDITION}
+    GROUP BY word"""
 
 # What a rebuild leaves out: words no published article uses any more and no name holds (those
 # ``words``, or those of the ``names`` merged away), and lexemes no published article holds.

@@ -24,7 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 
@@ -55,7 +55,13 @@ from articles.models import (
     Tag,
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, TextAnalysis, candidate_pairs, overlap, texts_analyse, words
-from articles.search import SEARCH_STATISTICS_COUNT_SQL, SEARCH_STATISTICS_REBUILD_SQL, SEARCH_STATISTICS_TIDY_SQL
+from articles.search import (
+    SEARCH_STATISTICS_COUNT_SQL,
+    SEARCH_STATISTICS_REBUILD_SQL,
+    SEARCH_STATISTICS_TIDY_SQL,
+    TEXT_WORDS_SQL,
+    VOCABULARY_COUNT_GIVEN_SQL,
+)
 from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
 
@@ -105,14 +111,17 @@ class _Pending:
 @dataclass(frozen=True, slots=True)
 class _Batch:
     """Articles stored in one transaction, with their ids reserved (``ids[i]`` is ``items[i]``'s, if it
-    is not a duplicate) and their fingerprints being found in the helper process, keyed by those ids."""
+    is not a duplicate), their fingerprints being found in the helper process, keyed by those ids, and,
+    if they are to be published, their words being counted on a connection of the word counter's."""
 
     items: Sequence[_Pending]
     ids: Sequence[int]
     analysis: Future[TextAnalysis]
+    words: Future[dict[str, int]] | None = None
 
     def one(self, index: int) -> _Batch:
-        """The batch of the article at ``index`` alone, with the fingerprints found for it."""
+        """The batch of the article at ``index`` alone, with the fingerprints found for it (the words
+        counted are those of the whole batch: its statistics are counted from the stored text)."""
         return _Batch(items=[self.items[index]], ids=[self.ids[index]], analysis=self.analysis)
 
 
@@ -168,30 +177,40 @@ def articles_import(
         if on_progress is not None:
             on_progress(result)
 
-    # The Python work is kept off the path of the database's: a thread reads (and hashes) the coming
-    # articles, and a process of its own finds the fingerprints of each batch (the hottest Python
-    # loop) and lays out their rows while the batch before it is written, so that the database
-    # waits for neither. A process, not a thread (``articles.helper_process``): as a thread, the
-    # fingerprints held off this one's work between its queries (3,000 articles: 12.3 s with a
+    # Work that needs no transaction is kept off the path of the database's, and done meanwhile: a
+    # thread reads (and hashes) the coming articles; a process of its own finds the fingerprints of
+    # each batch (the hottest Python loop) and lays out their rows while the batch before it is
+    # written; and a thread has PostgreSQL count each batch's words for the vocabulary on a
+    # connection of its own (``_words_count``: parsing the texts again took as long as storing
+    # them). A process, not a thread, for the fingerprints (``articles.helper_process``): as a
+    # thread, they held off this one's work between its queries (3,000 articles: 12.3 s with a
     # thread, 8.5 s with a process, on two cores).
     with (
         helper_process() as analyser,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-word-counter") as word_counter,
         closing(read_ahead(_inputs_pending(paths), size=batch_size)) as items,
     ):
 
         def start(pending: list[_Pending]) -> _Batch:
             ids = _article_ids_reserve(len(pending))
             bodies = {pk: item.article.body for pk, item in zip(ids, pending, strict=True)}
-            return _Batch(items=pending, ids=ids, analysis=analyser.submit(texts_analyse, bodies))
+            words = None
+            if status == ArticleStatus.PUBLISHED:  # drafts count no words
+                words = word_counter.submit(_words_count, [_counted_text(item.article) for item in pending])
+            return _Batch(items=pending, ids=ids, analysis=analyser.submit(texts_analyse, bodies), words=words)
 
-        unwritten: _Batch | None = None
-        for pending in _batched(items, batch_size, on_failure=report):
-            started_batch = start(pending)  # its fingerprints are found while ``unwritten`` is written
+        try:
+            unwritten: _Batch | None = None
+            for pending in _batched(items, batch_size, on_failure=report):
+                started_batch = start(pending)  # its fingerprints are found while ``unwritten`` is written
+                if unwritten is not None:
+                    flush(unwritten)
+                unwritten = started_batch
             if unwritten is not None:
                 flush(unwritten)
-            unwritten = started_batch
-        if unwritten is not None:
-            flush(unwritten)
+        finally:
+            # Its own connection, closed in the thread it belongs to (``connection`` stands for that thread's).
+            word_counter.submit(lambda: connection.close())
     # Each batch added its articles to the search's statistics; they are rebuilt only when they count
     # other articles than the published ones (editors published or retracted some since).
     if _search_statistics_stale():
@@ -222,6 +241,22 @@ def _inputs_pending(paths: Iterable[str | os.PathLike[str]]) -> Iterable[_Pendin
         yield item if isinstance(item, ImportFailure) else _Pending(article=item, sha256=body_sha256(item.body))
 
 
+def _counted_text(article: ArticleInput) -> str:
+    """What the vocabulary counts the words of: title, summary and body, as the statistics join them."""
+    return f"{article.title} {article.summary} {article.body}"
+
+
+def _words_count(texts: list[str]) -> dict[str, int]:
+    """How many of ``texts`` use each word, counted by PostgreSQL as the vocabulary counts stored articles.
+
+    Run in the import's word-counting thread, on that thread's own connection (Django gives each
+    thread one): the statement reads no table, so it needs none of the batch's transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(TEXT_WORDS_SQL, {"texts": texts})
+        return dict(cursor.fetchall())
+
+
 def vocabulary_refresh() -> None:
     """Rebuild the archive's word list (prefix search, "did you mean") and the ranking's statistics
     (document frequency of each lexeme, number of articles, their total length) from the published
@@ -237,16 +272,25 @@ def vocabulary_refresh() -> None:
             cursor.execute(statement)
 
 
-def search_statistics_count(article_ids: Sequence[int], names: Iterable[str] = (), *, sign: int = 1) -> None:
+def search_statistics_count(
+    article_ids: Sequence[int], names: Iterable[str] = (), *, sign: int = 1, words: Mapping[str, int] | None = None
+) -> None:
     """Count published articles in (``sign`` 1) or out (-1: before they are unpublished or their
     text changes, while the counts still read them as stored) of the word list and the ranking's
     statistics, with the words of the names linked to them, as a rebuild would. In the caller's
     transaction, so the counts change with the articles. Articles not published count as none.
+
+    ``words``, if given, are the articles' words already counted (``_words_count`` of their texts,
+    every one of them published): the vocabulary then adds those instead of parsing the stored texts.
     """
     params = {"articles": list(article_ids), "names": sorted(set(names)), "sign": sign}
+    statements = SEARCH_STATISTICS_COUNT_SQL
+    if words is not None:
+        params.update(words=list(words), ndocs=list(words.values()))
+        statements = (VOCABULARY_COUNT_GIVEN_SQL, *SEARCH_STATISTICS_COUNT_SQL[1:])
     with connection.cursor() as cursor:
         emptied = []
-        for statement in SEARCH_STATISTICS_COUNT_SQL:
+        for statement in statements:
             cursor.execute(statement, params)
             emptied.append([row[0] for row in cursor.fetchall()] if cursor.description else [])
     words, lexemes, _ = emptied
@@ -406,8 +450,12 @@ def _batch_write(batch: _Batch, *, status: str, link_suggestions: bool = False) 
             outcome.suggested_links = revision_links_added(revision)
         # Drafts count as no article, but their new names join the word list, as a rebuild has them.
         # Last, so that the rows it locks (shared words, the archive's totals) are held the least.
+        # The words counted beforehand are the whole batch's: with duplicates left out, the stored texts are.
+        words = batch.words.result() if batch.words is not None and len(kept) == len(batch.items) else None
         search_statistics_count(
-            [article.pk for article in articles], [row.name for row in (*people.values(), *tags.values())]
+            [article.pk for article in articles],
+            [row.name for row in (*people.values(), *tags.values())],
+            words=words,
         )
     return outcome
 

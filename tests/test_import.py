@@ -401,6 +401,57 @@ def test_counting_an_import_in_deletes_nothing_from_the_statistics(tmp_path):
     assert (vocabulary["sadykova"], vocabulary["grain"], vocabulary["story"]) == (0, 0, 1)
 
 
+def test_a_batchs_words_are_counted_beside_its_transaction_unless_duplicates_leave_some_out(tmp_path):
+    """PostgreSQL counts a batch's words on the import's other connection, before the batch is stored.
+    Those are the whole batch's: a batch whose duplicates were left out has its stored texts parsed."""
+    ArticleFactory(title="Wheat harvest", body="Farmers harvest wheat early.")
+    vocabulary_refresh()
+    whole = write_jsonl(tmp_path / "whole.jsonl", article(1, body="Wheat prices rose."), article(2, summary="Café."))
+    with_duplicate = write_jsonl(
+        tmp_path / "with_duplicate.jsonl", article(3, body="Farmers harvest wheat early."), article(4)
+    )
+
+    def vocabulary_counts(queries) -> list[str]:
+        """How each statement that counted words into the vocabulary had them: given, or parsed."""
+        statements = [query["sql"] for query in queries if "INSERT INTO articles_vocabulary" in query["sql"]]
+        return ["given" if "AS given(word, ndoc)" in sql else "parsed" for sql in statements]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import(whole).totals == (2, 0, 0)
+    assert vocabulary_counts(queries) == ["given"]
+    assert not [query for query in queries if "unnest(to_tsvector('simple', text))" in query["sql"]]
+    assert_search_statistics_as_rebuilt()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import(with_duplicate).totals == (1, 1, 0)
+    assert vocabulary_counts(queries) == ["parsed"]
+    vocabulary = dict(assert_search_statistics_as_rebuilt()["articles_vocabulary"])
+    assert (vocabulary["wheat"], vocabulary["prices"], vocabulary["café"], vocabulary["story"]) == (2, 1, 1, 3)
+
+
+def test_an_import_closes_the_connection_it_counts_words_on(tmp_path):
+    def connections_open() -> int:
+        with connection.cursor() as cursor:
+            # The test's transaction would otherwise see the activity as it was when it first looked.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    before = connections_open()
+    assert run_import(write_jsonl(tmp_path / "feed.jsonl", article(1), article(2)), batch_size=1).totals == (2, 0, 0)
+
+    assert connections_open() == before
+
+
+def test_a_draft_import_has_no_words_counted(tmp_path, monkeypatch):
+    counted = []
+    monkeypatch.setattr(services, "_words_count", lambda texts: counted.append(texts) or {})
+
+    assert run_import(write_jsonl(tmp_path / "feed.jsonl", article(1)), status="draft").totals == (1, 0, 0)
+
+    assert counted == []
+
+
 def test_a_draft_import_counts_no_article_but_adds_its_names(tmp_path):
     ArticleFactory(title="Wheat harvest", body="Farmers harvest wheat early.")
     vocabulary_refresh()
