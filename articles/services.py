@@ -117,7 +117,7 @@ class _Batch:
     items: Sequence[_Pending]
     ids: Sequence[int]
     analysis: Future[TextAnalysis]
-    words: Future[dict[str, int]] | None = None
+    word_counts: Future[dict[str, int]] | None = None
 
     def one(self, index: int) -> _Batch:
         """The batch of the article at ``index`` alone, with the fingerprints found for it (the words
@@ -194,10 +194,11 @@ def articles_import(
         def start(pending: list[_Pending]) -> _Batch:
             ids = _article_ids_reserve(len(pending))
             bodies = {pk: item.article.body for pk, item in zip(ids, pending, strict=True)}
-            words = None
+            word_counts = None
             if status == ArticleStatus.PUBLISHED:  # drafts count no words
-                words = word_counter.submit(_words_count, [_counted_text(item.article) for item in pending])
-            return _Batch(items=pending, ids=ids, analysis=analyser.submit(texts_analyse, bodies), words=words)
+                word_counts = word_counter.submit(_words_count, [_counted_text(item.article) for item in pending])
+            analysis = analyser.submit(texts_analyse, bodies)
+            return _Batch(items=pending, ids=ids, analysis=analysis, word_counts=word_counts)
 
         try:
             unwritten: _Batch | None = None
@@ -273,32 +274,36 @@ def vocabulary_refresh() -> None:
 
 
 def search_statistics_count(
-    article_ids: Sequence[int], names: Iterable[str] = (), *, sign: int = 1, words: Mapping[str, int] | None = None
+    article_ids: Sequence[int],
+    names: Iterable[str] = (),
+    *,
+    sign: int = 1,
+    word_counts: Mapping[str, int] | None = None,
 ) -> None:
     """Count published articles in (``sign`` 1) or out (-1: before they are unpublished or their
     text changes, while the counts still read them as stored) of the word list and the ranking's
     statistics, with the words of the names linked to them, as a rebuild would. In the caller's
     transaction, so the counts change with the articles. Articles not published count as none.
 
-    ``words``, if given, are the articles' words already counted (``_words_count`` of their texts,
-    every one of them published): the vocabulary then adds those instead of parsing the stored texts.
+    ``word_counts``, if given, are the articles' words already counted (``_words_count`` of their
+    texts, every one of them published): the vocabulary adds those instead of parsing the stored texts.
     """
     params = {"articles": list(article_ids), "names": sorted(set(names)), "sign": sign}
     statements = SEARCH_STATISTICS_COUNT_SQL
-    if words is not None:
-        params.update(words=list(words), ndocs=list(words.values()))
+    if word_counts is not None:
+        params.update(words=list(word_counts), ndocs=list(word_counts.values()))
         statements = (VOCABULARY_COUNT_GIVEN_SQL, *SEARCH_STATISTICS_COUNT_SQL[1:])
     with connection.cursor() as cursor:
         emptied = []
         for statement in statements:
             cursor.execute(statement, params)
             emptied.append([row[0] for row in cursor.fetchall()] if cursor.description else [])
-    words, lexemes, _ = emptied
+    emptied_words, emptied_lexemes, _ = emptied
     # Counting in only adds. The words it leaves at nothing are the names' own that no published
-    # article uses, which a rebuild keeps too: tidying them (a pass over every name, some 40 ms a
-    # batch at 100,000 articles) would delete nothing.
-    if sign < 0 and (words or lexemes):
-        _search_statistics_tidy(words=words, lexemes=lexemes)
+    # article uses, which a rebuild keeps too: tidying them (a pass over every name, up to 230 ms a
+    # batch of an import at 100,000 articles) would delete nothing.
+    if sign < 0 and (emptied_words or emptied_lexemes):
+        _search_statistics_tidy(words=emptied_words, lexemes=emptied_lexemes)
 
 
 def _search_statistics_tidy(*, words: Sequence[str] = (), lexemes: Sequence[str] = (), names_gone: Sequence[str] = ()):
@@ -451,11 +456,12 @@ def _batch_write(batch: _Batch, *, status: str, link_suggestions: bool = False) 
         # Drafts count as no article, but their new names join the word list, as a rebuild has them.
         # Last, so that the rows it locks (shared words, the archive's totals) are held the least.
         # The words counted beforehand are the whole batch's: with duplicates left out, the stored texts are.
-        words = batch.words.result() if batch.words is not None and len(kept) == len(batch.items) else None
+        whole = len(kept) == len(batch.items)
+        word_counts = batch.word_counts.result() if batch.word_counts is not None and whole else None
         search_statistics_count(
             [article.pk for article in articles],
             [row.name for row in (*people.values(), *tags.values())],
-            words=words,
+            word_counts=word_counts,
         )
     return outcome
 
