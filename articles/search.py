@@ -27,10 +27,11 @@ which ts_rank_cd counts in C).
 Scoring reads each vector, so only the RANK_WINDOW newest matches are scored:
 exact for every query with fewer matches, and for a very common word the older
 matches follow by date (rank 0). The windows are taken among the results, after
-the other filters (source, date…: see ``ArticleFilterSet.searched``). Partial
-matches are scored within the PARTIAL_RANK_WINDOW newest of them, the newest of
-each combination of words (PARTIAL_COMBINATION_BUDGET shared among them), and all
-those with more of the words than the fallback level (fewer than PARTIAL_THRESHOLD
+the other filters (source, date…: see ``ArticleFilterSet.searched``). Sorted by
+date, there is no window: only the page's hits are scored. Partial matches
+sorted by relevance are scored within the PARTIAL_RANK_WINDOW newest of them,
+the newest of each combination of words (PARTIAL_COMBINATION_BUDGET shared among
+them), and all those with more of the words than the fallback level (fewer than PARTIAL_THRESHOLD
 by construction): exact when the fallback set is that small, else older articles
 with only the fallback level's number of words follow by date.
 
@@ -1153,17 +1154,27 @@ class ArticleSearch:
             )
         level = self.fallback.level
         matches = wanted.filter(self._at_least(level), self._excluding())
-        # Fewer than PARTIAL_THRESHOLD articles have more of the words than ``level`` (that is why
-        # the search fell back so far): they are all ranked, wherever they are in time. Both id
-        # lists are computed once, and are short (fewer than PARTIAL_THRESHOLD ids), so testing
-        # each hit against them is cheap.
-        better = (
-            full if level + 1 >= self.fallback.terms else wanted.filter(self._at_least(level + 1), self._excluding())
-        )
+        # The id list is computed once, and is short (fewer than PARTIAL_THRESHOLD ids: that is why
+        # the search fell back), so testing each hit against it is cheap.
         is_full = _InArray(F("pk"), Subquery(full.order_by().values("pk")))
-        is_better = _InArray(F("pk"), Subquery(better.order_by().values("pk")))
-        window = self._partial_window(wanted, matches, level)
-        rank = Case(When(Q(pk__in=window) | Q(is_better), then=score), default=Value(0.0), output_field=FloatField())
+        if self.windowed:
+            # Fewer than PARTIAL_THRESHOLD articles have more of the words than ``level`` (that is
+            # why the search fell back so far): they are all ranked, wherever they are in time.
+            better = (
+                full
+                if level + 1 >= self.fallback.terms
+                else wanted.filter(self._at_least(level + 1), self._excluding())
+            )
+            is_better = _InArray(F("pk"), Subquery(better.order_by().values("pk")))
+            window = self._partial_window(wanted, matches, level)
+            rank = Case(
+                When(Q(pk__in=window) | Q(is_better), then=score), default=Value(0.0), output_field=FloatField()
+            )
+        else:
+            # Sorted by date, as with every word: PostgreSQL scores the page's hits alone, after the
+            # sort and the limit, so no window is needed. Writing one (a subquery for each
+            # combination of words) took the ORM longer than the rest of the page's statement.
+            rank = score
         return matches.annotate(
             rank=rank,
             alias_match=self._alias_match(),

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import search
 from articles.models import Article, ArticleStatus, Person
-from articles.search import ArticleSearch, month_reached
+from articles.search import SORT_NEWEST, ArticleSearch, month_reached
 from articles.services import vocabulary_refresh
 from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
 
@@ -915,6 +915,25 @@ def test_partial_matches_beyond_their_window_follow_by_date_but_those_with_more_
     assert {hit.pk for hit in hits[1:5]} == {article.pk for article in one_word[-4:]}
     assert all(hit.rank > 0 for hit in hits[1:5]) and all(hit.rank == 0 for hit in hits[5:])
     assert [hit.pk for hit in hits[5:]] == [article.pk for article in reversed(one_word[:-4])]
+
+
+def test_partial_matches_sorted_by_date_are_each_scored_with_no_window(monkeypatch):
+    """Sorted by date, the rank is only shown: every hit has its own score, as with every word matched."""
+    more_words = dated_article("walrus narwhal", datetime.date(2001, 1, 1))
+    one_word = [
+        dated_article(f"walrus {'walrus ' * (n % 3)}report {n}", datetime.date(2020, 1, 1 + n)) for n in range(9)
+    ]
+    vocabulary_refresh()
+    exact = {hit.pk: hit.rank for hit in Article.objects.search(ArticleSearch("walrus narwhal kettle"))}
+    assert len(exact) == 10 and all(rank > 0 for rank in exact.values())  # the default windows hold them all
+    monkeypatch.setattr(search, "PARTIAL_RANK_WINDOW", 2)
+    monkeypatch.setattr(search, "PARTIAL_COMBINATION_BUDGET", 3)
+    search_ = ArticleSearch("walrus narwhal kettle", windowed=False)
+    hits = list(Article.objects.search(search_).sorted_by(SORT_NEWEST))
+    assert search_.fallback.level == 1
+    assert [hit.pk for hit in hits] == [article.pk for article in [*reversed(one_word), more_words]]
+    assert all(hit.rank == pytest.approx(exact[hit.pk]) for hit in hits)
+    assert all(hit.partial_match for hit in hits)  # none has all three words
 
 
 def test_an_old_article_with_a_rare_combination_of_the_words_is_scored_beyond_the_window(monkeypatch):
