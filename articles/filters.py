@@ -27,7 +27,7 @@ so every client of the FilterSet links the same way.
 """
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
 from operator import itemgetter
@@ -645,47 +645,39 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     def query_string_adding(self, name: str, value: str) -> str:
         """The query string with one more value of ``name`` (and no page)."""
-
-        def add(params: QueryDict) -> None:
-            if value not in params.getlist(name):
-                params.appendlist(name, value)
-
-        return self.edited_query_string(add)
+        pairs, pair = self._encoded_params.get(name, []), urlencode({name: value})
+        return self._query_string({name: pairs if pair in pairs else [*pairs, pair]})
 
     def query_string_removing_value(self, name: str, value: str) -> str:
         """The query string without this one value of ``name`` (and no page)."""
-
-        def remove(params: QueryDict) -> None:
-            params.setlist(name, [kept for kept in params.getlist(name) if kept != value])
-
-        return self.edited_query_string(remove)
+        pair = urlencode({name: value})
+        return self._query_string({name: [kept for kept in self._encoded_params.get(name, []) if kept != pair]})
 
     def query_string_removing(self, *names: str) -> str:
         """The query string without parameters ``names`` (and no page)."""
-
-        def remove(params: QueryDict) -> None:
-            for name in names:
-                params.pop(name, None)
-
-        return self.edited_query_string(remove)
+        return self._query_string({name: [] for name in names})
 
     def query_string_with(self, **values: str) -> str:
         """The query string with these parameters set to these single values (and no page)."""
+        return self._query_string({name: [urlencode({name: value})] for name, value in values.items()})
 
-        def replace(params: QueryDict) -> None:
-            for name, value in values.items():
-                params[name] = value
+    @cached_property
+    def _encoded_params(self) -> dict[str, list[str]]:
+        """The parameters but the page, each value as ``name=value`` encoded as ``QueryDict.urlencode`` writes it.
 
-        return self.edited_query_string(replace)
+        Encoded once: a search page writes some 40 query strings, each changing one parameter, and
+        copying and encoding all of them for each took 2 ms of the page.
+        """
+        return {
+            name: [urlencode({name: value}) for value in values]
+            for name, values in self.data.lists()
+            if name != PAGE_PARAM
+        }
 
-    def edited_query_string(self, edit: Callable[[QueryDict], None]) -> str:
-        # Copied list by list: ``QueryDict.copy`` deep-copies, and a search page writes some 40 of these.
-        params = QueryDict(mutable=True)
-        for name, values in self.data.lists():
-            if name != PAGE_PARAM:
-                params.setlist(name, list(values))
-        edit(params)
-        return f"?{params.urlencode()}"
+    def _query_string(self, changed: dict[str, list[str]]) -> str:
+        """``?`` and the encoded parameters, those in ``changed`` with these values instead (new ones last)."""
+        params = {**self._encoded_params, **changed}
+        return "?" + "&".join(pair for pairs in params.values() for pair in pairs)
 
 
 class EditorArticleFilterSet(ArticleFilterSet):
