@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "articles.paths.RoutesPerRequestMiddleware",  # pages' links without asking Django's request state each time
 ]
 
 ROOT_URLCONF = "archive.urls"

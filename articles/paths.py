@@ -10,12 +10,20 @@ Only values that need no quoting take that way: whole numbers, and text of the c
 a slug may hold (where the route accepts text at all). Anything else is left to ``reverse``,
 which quotes it or raises ``NoReverseMatch``, as it always did. The archive's routes are not
 translated (no ``i18n_patterns``), so a route's path does not depend on the language.
+
+A path depends on the URL configuration and the script prefix too, which Django keeps for each
+request in context-local storage (asgiref's ``Local``): reading the two took 13 µs a path, half
+of ``route_path``'s time. Within a request (``RoutesPerRequestMiddleware``) they are read once,
+the first time a path is written: Django sets both before the view runs, and the archive sets
+no ``request.urlconf``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,9 +57,37 @@ class _Route:
 
 def route_path(name: str, **kwargs: int | str) -> str:
     """``reverse(name, kwargs=kwargs)``, the same path, without matching the pattern each time."""
-    route = _route(name, frozenset(kwargs), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    route = _route(name, frozenset(kwargs), *_routing())
     path = route.fill(kwargs) if route is not None else None
     return path if path is not None else reverse(name, kwargs=kwargs)
+
+
+# Within a request, the URL configuration and script prefix it is answered with, once read.
+_request_routing: ContextVar[dict[str, tuple[str, str]] | None] = ContextVar("request_routing", default=None)
+
+
+def _routing() -> tuple[str, str]:
+    """The URL configuration and script prefix paths are written for now, read once per request."""
+    read_once = _request_routing.get()
+    if read_once is None:
+        return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    if not read_once:
+        read_once["routing"] = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return read_once["routing"]
+
+
+class RoutesPerRequestMiddleware:
+    """Has ``route_path`` read the URL configuration and script prefix once for the request (see above)."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_routing.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_routing.reset(token)
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,9 +1,15 @@
 """Paths of the archive's pages without a full ``reverse`` each time (articles.paths)."""
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from articles.paths import route_path
+from articles.services import vocabulary_refresh
+from tests.factories import ArticleFactory, PersonFactory
 
 DETAIL_ROUTES = [
     f"{namespace}:{model}_detail"
@@ -68,3 +74,31 @@ def test_unknown_routes_and_values_are_refused():
         route_path("articles:article_detail", pk=1)
     with pytest.raises(NoReverseMatch):
         route_path("articles:article_detail", pk=1, slug="a", page=2)
+
+
+@pytest.fixture
+def test_transaction_kept_open():
+    """Requests end without closing the test's connection, as with Django's test client."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("test_transaction_kept_open")
+def test_each_request_s_page_links_under_its_own_script_prefix(script_prefix):
+    """Within a request the prefix is read once (``RoutesPerRequestMiddleware``), never kept for the next."""
+    person = PersonFactory(name="Ivan Chupik", slug="ivan-chupik")
+    article = ArticleFactory(title="Walrus report", slug="walrus-report", body="A walrus.")
+    article.people.add(person)
+    vocabulary_refresh()
+    handler = WSGIHandler()  # sets the script prefix from SCRIPT_NAME, as a server's does (the test client does not)
+    for prefix in ("/archive", "/other", ""):
+        environ = {**RequestFactory().get("/search/", {"q": "walrus"}).environ, "SCRIPT_NAME": prefix}
+        page = b"".join(handler(environ, lambda status, headers: None)).decode()
+        assert f'href="{prefix}/articles/{article.pk}/walrus-report/"' in page
+        assert f'href="{prefix}/people/{person.pk}/ivan-chupik/"' in page
+    script_prefix("/after/")  # outside a request, every path reads the prefix again
+    assert route_path("articles:person_detail", pk=5, slug="x") == "/after/people/5/x/"
