@@ -805,8 +805,11 @@ def stored_entries(vector: str) -> dict[str, float]:
     return entries
 
 
-def reference_scores(groups: list[list[str]]) -> dict[int, float]:
-    """BM25 over the published articles, in Python: ``groups`` of alternative one-word lexemes."""
+def reference_scores(groups: list[list[str]], idfs: list[float] | None = None) -> dict[int, float]:
+    """BM25 over the published articles, in Python: ``groups`` of alternative one-word lexemes.
+
+    ``idfs``: the groups' idf, as the search took it, instead of one from their articles here.
+    """
     published = Article.objects.published().only("search_vector", "title", "summary", "body")
     vectors = {article.pk: stored_entries(str(article.search_vector)) for article in published}
     lengths = {
@@ -815,10 +818,11 @@ def reference_scores(groups: list[list[str]]) -> dict[int, float]:
     }
     documents = len(vectors)
     average_length = sum(lengths.values()) / documents
-    idfs = []
-    for group in groups:
-        frequency = min(documents, sum(sum(lexeme in entries for entries in vectors.values()) for lexeme in group))
-        idfs.append(math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
+    if idfs is None:
+        idfs = []
+        for group in groups:
+            frequency = min(documents, sum(sum(lexeme in entries for entries in vectors.values()) for lexeme in group))
+            idfs.append(math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
     scores = {}
     for pk, entries in vectors.items():
         score = 0.0
@@ -855,6 +859,49 @@ def test_the_bm25_score_in_sql_equals_a_python_reference():
             assert hit.rank == pytest.approx(expected[hit.pk], rel=1e-6), (query, hit.pk)  # ts_rank_cd: float4
         full = [hit for hit in hits if not hit.partial_match]
         assert [hit.rank for hit in full] == sorted((hit.rank for hit in full), reverse=True)
+
+
+@pytest.mark.parametrize("title_weight", [1.0, 2.0])
+def test_a_prefix_s_many_lexemes_are_scored_as_the_reference_scores_them(monkeypatch, title_weight):
+    """Counted from the vector's positions when every occurrence counts alike, else by ts_rank_cd."""
+    monkeypatch.setitem(search.OCCURRENCE_WEIGHTS, "A", title_weight)
+    rng = random.Random(7)
+    words = ["seaboard", "seabird", "seafarers", "seagull", "seahorse", "seaweed", "harbour", "the"]
+    for n in range(30):
+        ArticleFactory(
+            title=" ".join(rng.choices(words, k=3)),
+            body=" ".join(rng.choices(words, k=rng.randint(1, 25))) + f" report {n}",
+        )
+    vocabulary_refresh()
+    (term,) = ArticleSearch("sea*").ranked_terms
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_tsvector(%s::regconfig, %s)", [search.SEARCH_CONFIG, " ".join(words[:6])])
+        assert set(term.lexemes) == set(stored_entries(cursor.fetchone()[0])) and len(term.lexemes) == 6
+    # A prefix's document frequency is its most frequent expansion's (``ranked_terms``): the
+    # search's idf; the frequency in each article is what is compared.
+    expected = reference_scores([list(term.lexemes)], idfs=[term.idf])
+    with CaptureQueriesContext(connection) as queries:
+        hits = found("sea*")
+    assert len(hits) == 30
+    assert all(hit.rank == pytest.approx(expected[hit.pk], rel=1e-6) for hit in hits)
+    counted_positions = any("setweight" in query["sql"] for query in queries)
+    assert counted_positions == (title_weight == 1.0)
+
+
+def test_only_a_disjunction_of_single_lexemes_has_its_lexemes_counted():
+    PersonFactory(name="Walter Seaborne")
+    ArticleFactory(body="seaboard seabird seafarers seagull seahorse seaweed well-known seaborne walter")
+    vocabulary_refresh()
+
+    def lexemes(query: str) -> list[tuple[str, ...]]:
+        return [term.lexemes for term in ArticleSearch(query).ranked_terms]
+
+    assert lexemes("seaboard OR seagull") == [("seaboard", "seagul")]
+    assert lexemes("mobilisation") == [("mobil", "mobilis")]  # both spellings
+    assert lexemes('"seaboard seagull"') == [()]  # a phrase
+    assert lexemes("well-known") == [()]  # a spelling to_tsquery makes a phrase of
+    assert lexemes("seaborne") == [()]  # it names Walter Seaborne, whose name is a phrase
+    assert lexemes("zzq*") == [()]  # no expansions: the stem as a prefix
 
 
 def test_a_surname_naming_several_people_is_as_rare_as_the_word_itself():
