@@ -1097,11 +1097,15 @@ class ArticleSearch:
 
         ``ids``: the results' ids, when the counts listed them (``LISTED_RESULTS``). With every word
         matched and no more results than the window holds, they are then read by their ids, not
-        searched for again, and all are scored.
+        searched for again, and all are scored. With some of the words, they are read by their
+        ids too, and scored as before (see ``apply``).
         """
         if ids is not None and self.fallback is None and (total <= RANK_WINDOW or not self.windowed):
             self.result_ids = list(ids)
             self.windowed = False
+            return True
+        if ids is not None and self.fallback is not None:
+            self.result_ids = list(ids)
             return True
         months = list(months)
         spans = self._phrase_result_spans(months)
@@ -1196,7 +1200,12 @@ class ArticleSearch:
                 *RELEVANCE_ORDER
             )
         level = self.fallback.level
-        matches = wanted.filter(self._at_least(level), self._excluding())
+        if self.result_ids is not None:
+            # Counted already: not searched for again (a GIN probe for each combination of words,
+            # and the people's linked articles).
+            matches = wanted.filter(_AnyOf(F("pk"), Value(self.result_ids)))
+        else:
+            matches = wanted.filter(self._at_least(level), self._excluding())
         # The id list is computed once, and is short (fewer than PARTIAL_THRESHOLD ids: that is why
         # the search fell back), so testing each hit against it is cheap.
         is_full = _InArray(F("pk"), Subquery(full.order_by().values("pk")))

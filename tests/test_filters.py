@@ -307,21 +307,25 @@ class AppliedSearches:
 
 
 @pytest.mark.parametrize(
-    ("params", "window", "pages_kind", "written"),
+    ("params", "window", "listed", "pages_kind", "written"),
     [
-        pytest.param({"q": "conscription"}, None, QuerySet, 1, id="read by id"),
-        pytest.param({"q": "conscription", "sort": "newest"}, None, QuerySet, 1, id="newest, read by id"),
-        pytest.param({"q": "conscription tractor", "sort": "newest"}, None, DateSortedPages, 1, id="page's months"),
-        pytest.param({"q": "conscription"}, 3, WindowFirst, 2, id="the window, then the rest"),
+        pytest.param({"q": "conscription"}, None, None, QuerySet, 1, id="read by id"),
+        pytest.param({"q": "conscription", "sort": "newest"}, None, None, QuerySet, 1, id="newest, read by id"),
+        pytest.param(
+            {"q": "conscription tractor", "sort": "newest"}, None, None, QuerySet, 1, id="partial, read by id"
+        ),
+        pytest.param({"q": "conscription tractor", "sort": "newest"}, None, 4, DateSortedPages, 1, id="page's months"),
+        pytest.param({"q": "conscription"}, 3, 2, WindowFirst, 2, id="the window, then the rest"),
     ],
 )
 def test_a_page_with_its_counts_cached_writes_only_the_search_it_reads(
-    monkeypatch, params, window, pages_kind, written
+    monkeypatch, params, window, listed, pages_kind, written
 ):
     mixed_dates_matching("conscription")
     if window:
         monkeypatch.setattr("articles.search.RANK_WINDOW", window)
-        monkeypatch.setattr("articles.filters.LISTED_RESULTS", window - 1)
+    if listed:
+        monkeypatch.setattr("articles.filters.LISTED_RESULTS", listed)
     expected = list(valid(params).qs)
     valid(params).counts()  # cached
     filterset = valid(params)
@@ -379,14 +383,26 @@ def test_more_results_than_are_listed_and_partial_matches_are_searched_for(monke
     monkeypatch.setattr("articles.filters.LISTED_RESULTS", 5)
     assert len(valid({"q": "conscription"}).counts().ids) == 5
 
-    # Too few articles have both words: those with one of them are added, and found as before.
-    params = {"q": "conscription tractor"}
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_partial_matches_the_counts_listed_are_read_by_id_and_scored_as_before(sort):
+    """Too few articles have both words: those with one of them are added, listed with the counts."""
+    mixed_dates_matching("conscription")
+    both = dated(datetime.date(2020, 3, 3), body="Conscription and a tractor.")
+    vocabulary_refresh()
+    params = {"q": "conscription tractor", "sort": sort}
     searched = list(valid(params).qs)
     filterset = valid(params)
     counts = filterset.counts()
-    assert filterset.article_search.fallback is not None and len(counts.ids) == 5
-    assert list(filterset.pages(counts.total, counts.months, counts.ids)[0:20]) == searched
-    assert filterset.article_search.result_ids is None
+    assert filterset.article_search.fallback is not None and len(counts.ids) == 6
+    pages = filterset.pages(counts.total, counts.months, counts.ids)
+    assert filterset.article_search.result_ids == counts.ids
+    page = list(pages[0:20])
+    assert page == searched
+    assert [(hit.rank, hit.partial_match) for hit in page] == [(hit.rank, hit.partial_match) for hit in searched]
+    assert [hit for hit in page if not hit.partial_match] == [both]
+    conditions = page_conditions(filterset.pages(counts.total, counts.months, counts.ids))
+    assert "= ANY(" in conditions and "@@" not in conditions
 
 
 def test_a_ranking_window_found_by_sorting_is_the_one_found_by_walking_the_date_index(monkeypatch):
