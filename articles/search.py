@@ -31,9 +31,10 @@ the other filters (source, date…: see ``ArticleFilterSet.searched``). Sorted b
 date, there is no window: only the page's hits are scored. Partial matches
 sorted by relevance are scored within the PARTIAL_RANK_WINDOW newest of them,
 the newest of each combination of words (PARTIAL_COMBINATION_BUDGET shared among
-them), and all those with more of the words than the fallback level (fewer than PARTIAL_THRESHOLD
-by construction): exact when the fallback set is that small, else older articles
-with only the fallback level's number of words follow by date.
+them), and all those with more of the words than the fallback level (fewer than
+PARTIAL_THRESHOLD by construction): exact when the fallback set is that small,
+else older articles with only the fallback level's number of words follow by
+date.
 
 When fewer than PARTIAL_THRESHOLD articles have every term, the search falls
 back: articles with all terms but one, then all but two, … down to one term,
