@@ -635,6 +635,35 @@ def _article_links_sql() -> str:
     return " UNION ALL ".join(branches) + " ORDER BY name, id"
 
 
+class RankingVector(models.Model):
+    """A published article's search vector, date and text length, stored again for ranking.
+
+    Each vector is stored whole in its row, where the article's own is stored out of line, which
+    took about ten times as long to read: searches score their ranking window, and walk the
+    newest articles for it, from here (``articles.search.WindowFirst``). A table kept by
+    triggers on the articles (migration 0020), never written from Django: one row for each
+    published article, none for the others.
+    """
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the triggers delete the row with its article
+        db_constraint=False,
+        related_name="ranking_vector",
+    )
+    published_on = models.DateField(null=True)
+    length = models.IntegerField(help_text="Bytes of title, summary and body.")
+    vector = SearchVectorField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_ranking_vector"
+
+    def __str__(self) -> str:
+        return f"Ranking vector of article {self.article_id}"
+
+
 class ArticleVersion(models.Model):
     """An earlier text of an article, kept when a correction replaced it.
 

@@ -1,4 +1,5 @@
-"""The search's word list and ranking statistics as rows, to compare what was added to a rebuild."""
+"""The search's word list, ranking statistics and ranking vectors as rows, to compare what was added
+to a rebuild, or to the articles."""
 
 from django.db import connection
 
@@ -19,7 +20,28 @@ def search_statistics_rows() -> dict[str, list[tuple]]:
 
 def assert_search_statistics_as_rebuilt() -> dict[str, list[tuple]]:
     """The tables hold what a rebuild from every article and name gives; their rows."""
+    assert_ranking_vectors_as_articles()
     kept = search_statistics_rows()
     vocabulary_refresh()
     assert search_statistics_rows() == kept
     return kept
+
+
+def ranking_vector_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, published_on, length, vector FROM articles_ranking_vector ORDER BY 1")
+        return cursor.fetchall()
+
+
+def assert_ranking_vectors_as_articles() -> list[tuple]:
+    """The ranking vectors' table holds a row for each published article, with its vector, date and
+    length in bytes, and no other row; its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, published_on, octet_length(title) + octet_length(summary) + octet_length(body), search_vector"
+            " FROM articles_article WHERE status = 'published' ORDER BY 1"
+        )
+        published = cursor.fetchall()
+    rows = ranking_vector_rows()
+    assert rows == published
+    return rows

@@ -424,19 +424,57 @@ def test_a_ranking_window_found_by_sorting_is_the_one_found_by_walking_the_date_
     assert not filterset.article_search.window_sorted
 
 
-def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_querysets_order(monkeypatch):
+@pytest.mark.parametrize("walked", [False, True])
+def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_querysets_order(monkeypatch, walked):
     articles = mixed_dates_matching("conscription")
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
     one_queryset = list(valid({"q": "conscription"}).qs)
+    if walked:
+        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
     filterset = valid({"q": "conscription"})
     pages = filterset.pages(filterset.counts().total)
     assert isinstance(pages, WindowFirst)
+    assert filterset.article_search.window_sorted is not walked
     for start, stop in [(0, 5), (0, 2), (2, 4), (3, 5), (4, 5), (1, 20)]:
         page = pages[start:stop]
         assert page == one_queryset[start:stop]
         assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
     assert [hit.rank > 0 for hit in pages[0:5]] == [True, True, True, False, False]
     assert len(one_queryset) == len(articles)
+
+
+@pytest.mark.parametrize("walked", [False, True])
+def test_a_full_window_is_scored_from_the_ranking_vectors_and_walked_along_their_dates(monkeypatch, walked):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    if walked:
+        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    with CaptureQueriesContext(connection) as captured:
+        pages[0:2]
+    window_statement = captured[0]["sql"]
+    scoring, rest = window_statement.split(" WHERE ranked.article_id = ANY (ARRAY(", 1)
+    window, ranking = rest.rsplit(")) ORDER BY ", 1)
+    assert scoring == "SELECT ranked.article_id FROM articles_ranking_vector AS ranked"
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in ranking
+    assert "ts_rank_cd" not in window  # found before it is scored
+    tested = '"articles_ranking_vector"."vector" @@' if walked else '"articles_article"."search_vector" @@'
+    assert tested in window
+    if walked:
+        assert 'ORDER BY "articles_ranking_vector"."published_on" DESC NULLS LAST' in window
+
+
+def test_a_window_article_no_longer_published_is_not_scored_or_shown(monkeypatch):
+    """The ranking vectors follow the articles within the transaction that changes them."""
+    articles = mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    newest = articles[1]
+    Article.objects.filter(pk=newest.pk).update(status=ArticleStatus.RETRACTED, retraction_note="Wrong.")
+    filterset = valid({"q": "conscription"})
+    page = filterset.pages(filterset.counts().total)[0:5]
+    assert newest not in page and len(page) == 4
+    assert page == list(valid({"q": "conscription"}).qs)
 
 
 def test_a_window_found_by_sorting_reads_only_the_months_it_reaches_back_to(monkeypatch):

@@ -1,0 +1,73 @@
+"""The ranking vectors' table (migration 0020) follows the published articles, whatever writes them."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from articles.models import Article, ArticleStatus
+from tests.factories import ArticleFactory
+from tests.search_statistics import assert_ranking_vectors_as_articles, ranking_vector_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def row_version(article: Article):
+    """Where the article's row of the table is stored: another place once the row is written again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid FROM articles_ranking_vector WHERE article_id = %s", [article.pk])
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
+def test_published_articles_have_a_row_and_the_others_none():
+    published = ArticleFactory(title="Queues at the border", summary="", body="Queues at the border crossing.")
+    ArticleFactory(status=ArticleStatus.DRAFT)
+    ArticleFactory(status=ArticleStatus.RETRACTED, retraction_note="Wrong.")
+    ((article_id, published_on, length, vector),) = assert_ranking_vectors_as_articles()
+    assert (article_id, published_on) == (published.pk, published.published_on)
+    assert length == len("Queues at the border") + len("Queues at the border crossing.")
+    assert "border" in vector and "queue" in vector
+
+
+def test_saving_publishing_and_retracting_write_or_remove_the_row():
+    article = ArticleFactory(status=ArticleStatus.DRAFT, body="A draft about wheat.")
+    assert ranking_vector_rows() == []
+    article.status = ArticleStatus.PUBLISHED
+    article.save()
+    assert "wheat" in assert_ranking_vectors_as_articles()[0][3]
+    article.body = "Now about barley, and longer than before."
+    article.published_on, article.published_precision = datetime.date(2020, 2, 2), "day"
+    article.save()
+    ((_, published_on, _, vector),) = assert_ranking_vectors_as_articles()
+    assert published_on == datetime.date(2020, 2, 2) and "barley" in vector and "wheat" not in vector
+    article.status, article.retraction_note = ArticleStatus.RETRACTED, "Wrong."
+    article.save()
+    assert assert_ranking_vectors_as_articles() == []
+
+
+def test_statements_over_many_articles_and_deletions():
+    articles = ArticleFactory.create_batch(3, summary="Old summary.")
+    Article.objects.update(summary="A new summary for all.")
+    assert len(assert_ranking_vectors_as_articles()) == 3
+    Article.objects.filter(pk=articles[0].pk).update(status=ArticleStatus.DRAFT)
+    Article.objects.filter(pk=articles[1].pk).delete()
+    assert [row[0] for row in assert_ranking_vectors_as_articles()] == [articles[2].pk]
+
+
+def test_an_update_changing_nothing_it_holds_does_not_write_the_row():
+    article = ArticleFactory()
+    stored = row_version(article)
+    Article.objects.filter(pk=article.pk).update(published_note="Checked against the print edition.")
+    assert row_version(article) == stored
+    Article.objects.filter(pk=article.pk).update(title="A corrected headline")
+    assert row_version(article) != stored
+    assert_ranking_vectors_as_articles()
+
+
+def test_emptying_the_articles_empties_the_table():
+    ArticleFactory.create_batch(2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
+        cursor.execute("TRUNCATE articles_article CASCADE")
+    assert ranking_vector_rows() == []
