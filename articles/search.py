@@ -398,7 +398,7 @@ def read_connection():
 
 
 def _lexeme(word: str) -> str:
-    """A word as a quoted to_tsquery operand; PostgreSQL then unaccents and stems it."""
+    """A word as a quoted tsquery operand: to_tsquery unaccents and stems it, a cast to tsquery keeps it as it is."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -853,13 +853,21 @@ class ArticleSearch:
         covers = f"{scale} * ts_rank_cd('{weights}'::float4[], {{vector}}, {query}, 0)::float8"
         positions = f"""{scale} * (SELECT sum(cardinality(entry.positions))
             FROM unnest(ts_filter(setweight({{vector}}, 'D', %s::text[]), '{{D}}')) AS entry)::float8"""
+        # A term of single lexemes is given them as they are, each once: its spellings or
+        # expansions often share one ("option", "options", "optional" all give option), and
+        # ts_rank_cd tests each occurrence against every operand.
+        lexeme_covers = covers.replace(query, "%s::tsquery")
         counted_alike = len(set(OCCURRENCE_WEIGHTS.values())) == 1
         parts, params = [], []
         for term in terms:
-            by_positions = counted_alike and len(term.lexemes) >= POSITION_COUNT_MIN_LEXEMES
-            frequency = positions if by_positions else covers
+            if counted_alike and len(term.lexemes) >= POSITION_COUNT_MIN_LEXEMES:
+                frequency, operand = positions, list(term.lexemes)
+            elif term.lexemes:
+                frequency, operand = lexeme_covers, " | ".join(_lexeme(lexeme) for lexeme in term.lexemes)
+            else:
+                frequency, operand = covers, term.ranking_operand
             parts.append(f"coalesce(%s::float8 * {BM25_K1 + 1} / (1 + {saturation} / nullif({frequency}, 0)), 0)")
-            params += [term.idf, self._average_length, list(term.lexemes) if by_positions else term.ranking_operand]
+            params += [term.idf, self._average_length, operand]
         return "(" + " + ".join(parts) + ")", params
 
     # --- applying it ---

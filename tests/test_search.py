@@ -888,6 +888,24 @@ def test_a_prefix_s_many_lexemes_are_scored_as_the_reference_scores_them(monkeyp
     assert counted_positions == (title_weight == 1.0)
 
 
+def test_expansions_sharing_a_lexeme_are_scored_as_that_lexeme_given_once():
+    """ "option", "options" and "optional" all store option: ranking asks for it once, as it is."""
+    ArticleFactory(title="Options", body="An option, optional options and optionally more.")
+    ArticleFactory(body="One option among others.")
+    for n in range(4):
+        ArticleFactory(body=f"Other report {n}.")
+    vocabulary_refresh()
+    (term,) = ArticleSearch("optio*").ranked_terms
+    assert term.lexemes == ("option",)
+    expected = reference_scores([["option"]], idfs=[term.idf])
+    with CaptureQueriesContext(connection) as queries:
+        hits = found("optio*")
+    assert len(hits) == 2
+    assert all(hit.rank == pytest.approx(expected[hit.pk], rel=1e-6) for hit in hits)
+    (page,) = [query["sql"] for query in queries if "ts_rank_cd" in query["sql"]]
+    assert """"search_vector", '''option'''::tsquery, 0)""" in page  # the literal 'option', once
+
+
 def test_only_a_disjunction_of_single_lexemes_has_its_lexemes_counted():
     PersonFactory(name="Walter Seaborne")
     ArticleFactory(body="seaboard seabird seafarers seagull seahorse seaweed well-known seaborne walter")
