@@ -418,8 +418,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     ) -> "QuerySet | WindowFirst | DateSortedPages":
         """``results(total, months, ids)``, to be sliced a page at a time (the paginator's object list).
 
-        A relevance-sorted search whose ranking window is full reads a page from the window or
-        from the rest, never from every result at once (``WindowFirst``); sorted by date, a search
+        A relevance-sorted search with every word reads a page from its ranking window or from the
+        rest, never from every result at once, and scores the window from the ranking vectors
+        (``WindowFirst``; the window holds every result when they are few); sorted by date, a search
         with few results reads only the months that hold the page (``DateSortedPages``), unless
         they are read by id. Only the queryset that is read is written.
         """
@@ -434,8 +435,10 @@ class ArticleFilterSet(django_filters.FilterSet):
         try:
             search.part = WINDOW
             scored = self.filter_queryset(self.searched)
-            search.part = PAST_WINDOW
-            newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
+            newest = None  # every result is in the window
+            if search.windowed:
+                search.part = PAST_WINDOW
+                newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
         finally:
             search.part = None
         return WindowFirst(scored, newest, total=total, search=search)

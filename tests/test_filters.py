@@ -465,6 +465,33 @@ def test_a_full_window_is_scored_from_the_ranking_vectors_and_walked_along_their
         assert 'ORDER BY "articles_ranking_vector"."published_on" DESC NULLS LAST' in window
 
 
+@pytest.mark.parametrize("listed", [False, True])
+def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many(monkeypatch, listed):
+    mixed_dates_matching("conscription")
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    monkeypatch.setattr("articles.search.RANKED_APART_RESULTS", 4)
+    if not listed:
+        monkeypatch.setattr("articles.filters.LISTED_RESULTS", 4)
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months, counts.ids)
+    assert isinstance(pages, WindowFirst) and pages.newest is None
+    assert not filterset.article_search.windowed
+    with CaptureQueriesContext(connection) as captured:
+        page = pages[0:20]
+    assert captured[0]["sql"].startswith("SELECT ranked.article_id FROM articles_ranking_vector AS ranked")
+    assert page == one_queryset and len(page) == 5
+    assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset]
+    assert all(hit.rank > 0 for hit in page)
+    for start, stop in [(0, 2), (2, 4), (4, 5)]:
+        assert pages[start:stop] == one_queryset[start:stop]
+
+    monkeypatch.setattr("articles.search.RANKED_APART_RESULTS", 5)  # no more results than that
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    assert not isinstance(filterset.pages(counts.total, counts.months, counts.ids), WindowFirst)
+
+
 def test_a_window_article_no_longer_published_is_not_scored_or_shown(monkeypatch):
     """The ranking vectors follow the articles within the transaction that changes them."""
     articles = mixed_dates_matching("conscription")
