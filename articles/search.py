@@ -24,7 +24,8 @@ over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5
 len = the size of its text (title, summary and body in bytes: proportional to its
 words, and read without unpacking the text); tf = occurrences in the stored vector,
 which ts_rank_cd counts in C).
-Scoring reads each vector, so only the RANK_WINDOW newest matches are scored:
+Scoring reads each vector (a relevance page of many results reads them from RANKING_VECTORS_TABLE,
+a copy stored inline: see ``WindowFirst``), so only the RANK_WINDOW newest matches are scored:
 exact for every query with fewer matches, and for a very common word the older
 matches follow by date (rank 0). The windows are taken among the results, after
 the other filters (source, date…: see ``ArticleFilterSet.searched``). Sorted by
@@ -305,12 +306,14 @@ UNBOUNDED_PAGE_RESULTS = 1000
 LISTED_RESULTS = 1000
 
 # The ranking window (the newest RANK_WINDOW results) is found either by sorting the results by date,
-# which reads each of them once (its date and id, from the table), or by walking the date index newest
-# first, which tests each article it meets against the words (unpacking its vector) until RANK_WINDOW
-# match: RANK_WINDOW * archive / results tests. A test costs about this many reads, so walking pays
-# only when results^2 > RANK_WINDOW * archive * this: on 1,000,000 articles, for words in more than
-# about a quarter of them (measured there: "well", in half, 170 ms walked and 280 ms sorted; "west",
-# in an eighth, 630 ms walked and 190 ms sorted); on 100,000, never.
+# which reads each of them once (its date and id, from the table) after the GIN index has listed
+# them all, or by walking the ranking vectors' date index newest first, which tests each article it
+# meets against the words (in its RankingVector row) until RANK_WINDOW match: RANK_WINDOW * archive /
+# results tests. A test costs about this many reads, so walking pays only when results^2 >
+# RANK_WINDOW * archive * this: on 1,000,000 articles, for words in more than about a quarter of
+# them; on 100,000, never. Measured there, whole pages walked and sorted: "well" (in half of them)
+# 111 and 142 ms, "man" (37%) 118 and 129, "ratin*" (17%) 143 and 116, "optio*" (8%) 203 and 111.
+# (Testing each article's own vector, out of line, "well" took 170 ms walked and 280 sorted.)
 WINDOW_WALK_TEST_COST = 12
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
