@@ -31,8 +31,9 @@ are not the archive's content:
 
 - rebuilt: near-duplicate fingerprints and pairs (``near_duplicates_refresh``), the search
   vocabulary and ranking statistics (``vocabulary_refresh``), the coverage counts (kept by
-  migration 0012's triggers as the rows go in), the search vector (a generated column) and the
-  published-state row the caches are keyed by (migration 0015's triggers);
+  migration 0012's triggers as the rows go in), the search vector (a generated column), its
+  copy for ranking (migration 0020's triggers) and the published-state row the caches are keyed
+  by (migration 0015's triggers);
 - operational: the search log (what readers searched, not the archive; a restore starts a new
   one), sign-in failures, and Django's own tables: accounts, groups and permissions (credentials
   have no place in a content backup, and the Editors group comes with the migrations), sessions
@@ -71,6 +72,7 @@ from articles.models import (
     Person,
     PersonAlias,
     PersonCoverage,
+    RankingVector,
     Revision,
     SearchLog,
     SignInFailure,
@@ -103,6 +105,7 @@ LEFT_OUT: dict[type[models.Model], str] = {
     PersonCoverage: "counts kept by the database's triggers as the rows go in",
     TagCoverage: "counts kept by the database's triggers as the rows go in",
     CoverageMonth: "counts kept by the database's triggers as the rows go in",
+    RankingVector: "the published articles' vectors, kept by the database's triggers as the rows go in",
     SearchLog: "operational: what readers searched, not the archive's content",
     SignInFailure: "operational: the admin's sign-in throttle",
 }

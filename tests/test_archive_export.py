@@ -52,6 +52,7 @@ from tests.factories import (
     SourceFactory,
     TagFactory,
 )
+from tests.search_statistics import assert_ranking_vectors_as_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -330,6 +331,7 @@ def test_the_restored_site_serves_the_same_addresses_and_finds_the_articles(rich
         cursor.execute("SELECT 1 FROM articles_vocabulary WHERE word = %s", [SEARCHED_WORD.lower()])
         assert cursor.fetchone() is not None
     assert TagCoverage.objects.get(tag__slug="zhanaozen").articles == 1
+    assert published.pk in [row[0] for row in assert_ranking_vectors_as_articles()]
     assert Revision.objects.filter(username="editor").exists()
     assert not Revision.objects.exclude(user=None).exists()
     # Ids go on from the archive's sequences: not even a merged person's old id is handed out again.
