@@ -492,15 +492,17 @@ def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many
     assert not isinstance(filterset.pages(counts.total, counts.months, counts.ids), WindowFirst)
 
 
-def test_a_window_article_no_longer_published_is_not_scored_or_shown(monkeypatch):
+def test_a_window_is_scored_from_the_articles_as_they_are_after_an_edit_and_a_retraction(monkeypatch):
     """The ranking vectors follow the articles within the transaction that changes them."""
     articles = mixed_dates_matching("conscription")
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
-    newest = articles[1]
-    Article.objects.filter(pk=newest.pk).update(status=ArticleStatus.RETRACTED, retraction_note="Wrong.")
+    edited, retracted = articles[2], articles[1]
+    Article.objects.filter(pk=edited.pk).update(body="Conscription " * 30)
+    Article.objects.filter(pk=retracted.pk).update(status=ArticleStatus.RETRACTED, retraction_note="Wrong.")
     filterset = valid({"q": "conscription"})
     page = filterset.pages(filterset.counts().total)[0:5]
-    assert newest not in page and len(page) == 4
+    assert page[0] == edited  # scored from its new text: a stale vector ranks it below article 3
+    assert retracted not in page and len(page) == 4
     assert page == list(valid({"q": "conscription"}).qs)
 
 
