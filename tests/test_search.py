@@ -889,7 +889,7 @@ def test_a_prefix_s_many_lexemes_are_scored_as_the_reference_scores_them(monkeyp
 
 
 def test_expansions_sharing_a_lexeme_are_scored_as_that_lexeme_given_once():
-    """ "option", "options" and "optional" all store option: ranking asks for it once, as it is."""
+    """The expansions "option", "options" and "optional" all store option: ranking asks for it once."""
     ArticleFactory(title="Options", body="An option, optional options and optionally more.")
     ArticleFactory(body="One option among others.")
     for n in range(4):
