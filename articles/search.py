@@ -151,10 +151,15 @@ def _article_lexemes_sql(articles: str) -> str:
         WHERE status = 'published' AND {articles} GROUP BY lexeme"""
 
 
+# An article's length for BM25 (``ArticleSearch.rank_expression``), as the statistics sum it and
+# RANKING_VECTORS_TABLE stores it: the bytes of its text, its columns written where named.
+ARTICLE_LENGTH_SQL = "(octet_length({title}) + octet_length({summary}) + octet_length({body}))"
+
+
 def _article_sizes_sql(articles: str) -> str:
+    length = ARTICLE_LENGTH_SQL.format(title="title", summary="summary", body="body")
     return f"""
-        SELECT count(*) AS articles,
-               coalesce(sum(octet_length(title) + octet_length(summary) + octet_length(body)), 0) AS total_length
+        SELECT count(*) AS articles, coalesce(sum({length}), 0) AS total_length
         FROM articles_article WHERE status = 'published' AND {articles}"""
 
 
@@ -328,8 +333,6 @@ RANKING_VECTORS_TABLE = "articles_ranking_vector"
 # its page by scoring them from RANKING_VECTORS_TABLE, then reads the page's articles: one statement
 # more (about a millisecond), where scoring each from its article's vector costs about 10 µs more.
 RANKED_APART_RESULTS = 100
-# An article's length for BM25 (``ArticleSearch.rank_expression``), as RANKING_VECTORS_TABLE stores it.
-ARTICLE_LENGTH_SQL = "(octet_length({title}) + octet_length({summary}) + octet_length({body}))"
 # Relevance order: hits in the reader's own words before those found through a person's alias, then
 # best rank, then newest (ids break ties). Articles with only some of the words (see ``Fallback``)
 # are ranked among those with all of them: their score already counts the words they lack.
