@@ -380,7 +380,8 @@ round, the queries are run in turn, round after round, rather than one query man
 page logs each first-page search (`SearchLog`, one `INSERT` a request): that is part of the view, as
 in production, and stays in the timings. The textbook query is Django's `SearchQuery` (websearch)
 and `SearchRank` over every match, best first, first 20 plus the count, SQL only and with
-PostgreSQL's default planner settings, in the same rounds (the first `--textbook-repeat` of them);
+PostgreSQL's default planner settings, in `--textbook-repeat` rounds of its own after the page's
+(between them, reading every match's vector pushed the vectors the page reads out of memory);
 the ratio is its p95 over the page's. Percentiles interpolate linearly between the two nearest
 ranks (numpy's default), over the samples of every query of a kind (or of the whole mix). The
 article, person (reached from sampled articles, so well-covered people come up more often) and home

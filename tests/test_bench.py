@@ -195,6 +195,29 @@ def test_a_kind_the_corpus_cannot_fill_is_an_error():
         mix(instances=4)  # three aliases only
 
 
+def test_the_textbook_rounds_come_after_every_round_of_the_page(monkeypatch):
+    requests = []
+    monkeypatch.setattr(search, "timed_get", lambda client, path: requests.append(("page", path)) or 1.0)
+    monkeypatch.setattr(search, "uncached_get", lambda client, path: requests.append(("uncached", path)) or 2.0)
+    monkeypatch.setattr(search, "timed_textbook", lambda query: requests.append(("textbook", query.text)) or 3.0)
+    queries = mix()[:2]
+
+    samples = search.search_rounds(None, queries, repeat=3, warmup=1, textbook_repeat=2, uncached_repeat=1)
+
+    kinds = [kind for kind, _ in requests]
+    pages, uncached, textbook = (1 + 3) * 2 * 2, 1 * 2 * 2, (1 + 2) * 2
+    assert kinds == ["page"] * pages + ["uncached"] * uncached + ["textbook"] * textbook
+    assert [text for _, text in requests[-2:]] == [query.text for query in queries]
+    for query in queries:
+        assert samples[query] == {
+            "relevance": [1.0] * 3,
+            "newest": [1.0] * 3,
+            "relevance uncached": [2.0],
+            "newest uncached": [2.0],
+            "textbook": [3.0] * 2,
+        }
+
+
 def test_query_paths_carry_the_sort_and_the_filters():
     query = search.BenchQuery("filtered", "water (source: the-daily)", (("q", "water"), ("source", "the-daily")))
     assert query.path("newest") == "/search/?q=water&source=the-daily&sort=newest"
