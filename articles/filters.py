@@ -41,7 +41,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from articles.caching import cached_value
-from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, Source, Tag
+from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, RankingVector, Source, Tag
 from articles.search import (
     FEW_RESULTS,
     LISTED_RESULTS,
@@ -441,7 +441,9 @@ class ArticleFilterSet(django_filters.FilterSet):
                 newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
         finally:
             search.part = None
-        return WindowFirst(scored, newest, total=total, search=search)
+        return WindowFirst(
+            scored, newest, total=total, search=search, ranked=self.narrowed(RankingVector.objects.all())
+        )
 
     def _count_tell(self, total: int, months: list[MonthCountRow] | None, ids: list[int] | None) -> None:
         """Tell the search, once, how many results it has (``ArticleSearch.count_known``).
@@ -452,7 +454,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         if self._count_told:
             return
         self.searched  # noqa: B018  (prepares the search)
-        if self.article_search.count_known(total, months or (), ids):
+        if self.article_search.count_known(total, months or (), ids, walk_scope=self.walk_scope):
             self.__dict__.pop("_qs", None)
         self._count_told = True
 
@@ -461,12 +463,34 @@ class ArticleFilterSet(django_filters.FilterSet):
 
         ``queryset`` is ``searched``. The sort breaks ties by id, so pages are stable.
         """
-        for name, value in self.form.cleaned_data.items():
-            if name != "q" and name not in skip and value:
-                queryset = self.filters[name].filter(queryset, value)
+        queryset = self.narrowed(queryset, skip=skip)
         if self.query:
             queryset = self.filters["q"].filter(queryset, self.query)
         return queryset.sorted_by(self.order)
+
+    def narrowed(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
+        """``queryset`` with every filter but ``q`` and those in ``skip``.
+
+        The filters name only fields a ``RankingVector`` has too (its primary key is the
+        article's), so they narrow those rows as they do the articles (``pages``).
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name != "q" and name not in skip and value:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def walk_scope(self) -> int | None:
+        """How many articles a walk for the ranking window meets at most, when fewer than the archive.
+
+        Filtered by one source, the walk goes along that source's ranking vectors, newest first
+        (their index is by source and date): the source's published articles, counted from that
+        index. With several sources, or none, it goes along every article's (None): an index in
+        date order for each source's would need merging.
+        """
+        sources = self.form.cleaned_data.get("source") or []
+        if len(sources) != 1:
+            return None
+        return RankingVector.objects.filter(source=sources[0]).count()
 
     @property
     def query(self) -> str:

@@ -641,8 +641,9 @@ class RankingVector(models.Model):
     Each vector is stored whole in its row, where the article's own is stored out of line, which
     took about ten times as long to read: searches score their ranking window, and walk the
     newest articles for it, from here (``articles.search.WindowFirst``). A table kept by
-    triggers on the articles (migration 0020), never written from Django: one row for each
-    published article, none for the others.
+    triggers on the articles (migrations 0020 and 0021), never written from Django: one row for
+    each published article, none for the others. It has the article's source too, so a search
+    within one source walks that source's newest rows (``ArticleFilterSet.walk_scope``).
     """
 
     article = models.OneToOneField(
@@ -653,6 +654,13 @@ class RankingVector(models.Model):
         related_name="ranking_vector",
     )
     published_on = models.DateField(null=True)
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        on_delete=models.DO_NOTHING,  # an article's source cannot be deleted (PROTECT)
+        db_constraint=False,
+        related_name="+",
+    )
     length = models.IntegerField(help_text="Bytes of title, summary and body.")
     vector = SearchVectorField()
 

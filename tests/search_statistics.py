@@ -29,17 +29,19 @@ def assert_search_statistics_as_rebuilt() -> dict[str, list[tuple]]:
 
 def ranking_vector_rows() -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT article_id, published_on, length, vector FROM articles_ranking_vector ORDER BY 1")
+        cursor.execute(
+            "SELECT article_id, published_on, source_id, length, vector FROM articles_ranking_vector ORDER BY 1"
+        )
         return cursor.fetchall()
 
 
 def assert_ranking_vectors_as_articles() -> list[tuple]:
-    """The ranking vectors' table holds a row for each published article, with its vector, date and
-    length in bytes, and no other row; its rows."""
+    """The ranking vectors' table holds a row for each published article, with its vector, date,
+    source and length in bytes, and no other row; its rows."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, published_on, octet_length(title) + octet_length(summary) + octet_length(body), search_vector"
-            " FROM articles_article WHERE status = 'published' ORDER BY 1"
+            "SELECT id, published_on, source_id, octet_length(title) + octet_length(summary) + octet_length(body),"
+            " search_vector FROM articles_article WHERE status = 'published' ORDER BY 1"
         )
         published = cursor.fetchall()
     rows = ranking_vector_rows()

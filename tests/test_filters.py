@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
-from articles.models import Article, ArticleStatus, ClaimRating
+from articles.models import Article, ArticleStatus, ClaimRating, Source
 from articles.search import SORT_CHOICES, ArticleSearch, WindowFirst
 from articles.services import vocabulary_refresh
 from articles.timeline import timeline_for, timeline_from_counts
@@ -443,26 +443,91 @@ def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_queryse
     assert len(one_queryset) == len(articles)
 
 
-@pytest.mark.parametrize("walked", [False, True])
-def test_a_full_window_is_scored_from_the_ranking_vectors_and_walked_along_their_dates(monkeypatch, walked):
-    mixed_dates_matching("conscription")
-    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
-    if walked:
-        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)
-    filterset = valid({"q": "conscription"})
+def window_statement(params: dict) -> str:
+    """The first statement a page of the first two results of ``params`` executes: the window's."""
+    filterset = valid(params)
     pages = filterset.pages(filterset.counts().total)
     with CaptureQueriesContext(connection) as captured:
         pages[0:2]
-    window_statement = captured[0]["sql"]
-    scoring, rest = window_statement.split(" WHERE ranked.article_id = ANY (ARRAY(", 1)
+    return captured[0]["sql"]
+
+
+def test_a_sorted_window_is_found_then_scored_from_the_ranking_vectors(monkeypatch):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    scoring, rest = window_statement({"q": "conscription"}).split(" WHERE ranked.article_id = ANY (ARRAY(", 1)
     window, ranking = rest.rsplit(")) ORDER BY ", 1)
     assert scoring == "SELECT ranked.article_id FROM articles_ranking_vector AS ranked"
     assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in ranking
     assert "ts_rank_cd" not in window  # found before it is scored
-    tested = '"articles_ranking_vector"."vector" @@' if walked else '"articles_article"."search_vector" @@'
-    assert tested in window
-    if walked:
-        assert 'ORDER BY "articles_ranking_vector"."published_on" DESC NULLS LAST' in window
+    assert '"articles_article"."search_vector" @@' in window
+
+
+@pytest.mark.parametrize("source", [False, True])
+def test_a_walked_window_is_scored_as_the_walk_along_the_ranking_vectors_meets_it(monkeypatch, source):
+    """No article is read to find or score it: the filters narrow the ranking vectors themselves."""
+    articles = mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
+    params = {"q": "conscription"}
+    if source:
+        params["source"] = in_one_source(articles).slug
+    walk, ranking = window_statement(params).rsplit(") AS ranked ORDER BY ", 1)
+    assert walk.startswith(
+        'SELECT ranked.article_id FROM (SELECT "articles_ranking_vector"."article_id" AS "article_id",'
+        ' "articles_ranking_vector"."published_on" AS "published_on",'
+    )
+    assert walk.endswith("ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT 3")  # newest first: date, then id
+    assert "articles_article" not in walk
+    assert '"articles_ranking_vector"."vector" @@' in walk
+    assert ('"articles_ranking_vector"."source_id" IN' in walk) is source
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in ranking
+
+
+def in_one_source(articles: list) -> Source:
+    """A source for every one of ``articles``, and another article with their word in another source."""
+    source = SourceFactory()
+    Article.objects.filter(pk__in=[article.pk for article in articles]).update(source=source)
+    word = articles[0].body.split()[1]
+    dated(datetime.date(2024, 1, 1), body=f"The {word} elsewhere.", source=SourceFactory())
+    vocabulary_refresh()
+    return source
+
+
+def test_a_window_within_one_source_walked_along_its_ranking_vectors_pages_as_the_one_queryset(monkeypatch):
+    source = in_one_source(mixed_dates_matching("conscription"))
+    params = {"q": "conscription", "source": source.slug}
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    one_queryset = list(valid(params).qs)
+    assert len(one_queryset) == 5 and {hit.source for hit in one_queryset} == {source}
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)
+    filterset = valid(params)
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst) and not filterset.article_search.window_sorted
+    for start, stop in [(0, 5), (0, 2), (2, 4), (3, 5), (1, 20)]:
+        page = pages[start:stop]
+        assert page == one_queryset[start:stop]
+        assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
+
+
+def test_a_walk_within_one_source_is_weighed_against_that_sources_articles_only(monkeypatch):
+    """Walking meets RANK_WINDOW * articles / results; sorting reads what the GIN index lists."""
+    articles = mixed_dates_matching("conscription")
+    source = in_one_source(articles[:4])  # 4 of the 6 with the word; 7 articles in all
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)
+    # Sorted when listed * results <= RANK_WINDOW * articles walked * 2.5: one source, 6 * 4 > 2 * 4 * 2.5;
+    # two sources, walked along every article, 6 * 5 <= 2 * 7 * 2.5.
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 2.5)
+    one_source = valid({"q": "conscription", "source": source.slug})
+    one_source.pages(one_source.counts().total)
+    assert one_source.walk_scope() == 4
+    assert not one_source.article_search.window_sorted
+    other = articles[4]  # undated, no source yet
+    Article.objects.filter(pk=other.pk).update(source=SourceFactory())
+    two_sources = valid({"q": "conscription", "source": [source.slug, Source.objects.get(articles=other).slug]})
+    two_sources.pages(two_sources.counts().total)
+    assert two_sources.walk_scope() is None
+    assert two_sources.article_search.window_sorted
 
 
 @pytest.mark.parametrize("listed", [False, True])

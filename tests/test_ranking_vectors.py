@@ -1,4 +1,4 @@
-"""The ranking vectors' table (migration 0020) follows the published articles, whatever writes them."""
+"""The ranking vectors' table (migrations 0020 and 0021) follows the published articles, whatever writes them."""
 
 import datetime
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from articles.models import Article, ArticleStatus
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, SourceFactory
 from tests.search_statistics import assert_ranking_vectors_as_articles, ranking_vector_rows
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,14 @@ def row_version(article: Article):
 
 
 def test_published_articles_have_a_row_and_the_others_none():
-    published = ArticleFactory(title="Queues at the border", summary="", body="Queues at the border crossing.")
+    source = SourceFactory()
+    published = ArticleFactory(
+        title="Queues at the border", summary="", body="Queues at the border crossing.", source=source
+    )
     ArticleFactory(status=ArticleStatus.DRAFT)
     ArticleFactory(status=ArticleStatus.RETRACTED, retraction_note="Wrong.")
-    ((article_id, published_on, length, vector),) = assert_ranking_vectors_as_articles()
-    assert (article_id, published_on) == (published.pk, published.published_on)
+    ((article_id, published_on, source_id, length, vector),) = assert_ranking_vectors_as_articles()
+    assert (article_id, published_on, source_id) == (published.pk, published.published_on, source.pk)
     assert length == len("Queues at the border") + len("Queues at the border crossing.")
     assert "border" in vector and "queue" in vector
 
@@ -35,11 +38,11 @@ def test_saving_publishing_and_retracting_write_or_remove_the_row():
     assert ranking_vector_rows() == []
     article.status = ArticleStatus.PUBLISHED
     article.save()
-    assert "wheat" in assert_ranking_vectors_as_articles()[0][3]
+    assert "wheat" in assert_ranking_vectors_as_articles()[0][4]
     article.body = "Now about barley, and longer than before."
     article.published_on, article.published_precision = datetime.date(2020, 2, 2), "day"
     article.save()
-    ((_, published_on, _, vector),) = assert_ranking_vectors_as_articles()
+    ((_, published_on, _, _, vector),) = assert_ranking_vectors_as_articles()
     assert published_on == datetime.date(2020, 2, 2) and "barley" in vector and "wheat" not in vector
     article.status, article.retraction_note = ArticleStatus.RETRACTED, "Wrong."
     article.save()
@@ -63,6 +66,17 @@ def test_an_update_changing_nothing_it_holds_does_not_write_the_row():
     Article.objects.filter(pk=article.pk).update(title="A corrected headline")
     assert row_version(article) != stored
     assert_ranking_vectors_as_articles()
+
+
+def test_a_change_of_source_is_written_to_the_row():
+    article = ArticleFactory()
+    stored = row_version(article)
+    source = SourceFactory()
+    Article.objects.filter(pk=article.pk).update(source=source)
+    assert row_version(article) != stored
+    assert [row[2] for row in assert_ranking_vectors_as_articles()] == [source.pk]
+    Article.objects.filter(pk=article.pk).update(source=None)
+    assert [row[2] for row in assert_ranking_vectors_as_articles()] == [None]
 
 
 def test_emptying_the_articles_empties_the_table():
