@@ -311,15 +311,16 @@ UNBOUNDED_PAGE_RESULTS = 1000
 LISTED_RESULTS = 1000
 
 # The ranking window (the newest RANK_WINDOW results) is found either by sorting the results by date,
-# which reads each of them once (its date and id, from the table) after the GIN index has listed
-# them all, or by walking the ranking vectors' date index newest first, which tests each article it
-# meets against the words (in its RankingVector row) until RANK_WINDOW match: RANK_WINDOW * archive /
-# results tests. A test costs about this many reads, so walking pays only when results^2 >
-# RANK_WINDOW * archive * this: on 1,000,000 articles, for words in more than about a quarter of
-# them; on 100,000, never. Measured there, whole pages walked and sorted: "well" (in half of them)
-# 111 and 142 ms, "man" (37%) 118 and 129, "ratin*" (17%) 143 and 116, "optio*" (8%) 203 and 111.
-# (Testing each article's own vector, out of line, "well" took 170 ms walked and 280 sorted.)
-WINDOW_WALK_TEST_COST = 12
+# once the GIN index has listed the articles with the rarest of the words (``RankedTerm.frequency``),
+# or by walking the ranking vectors newest first (within one source, that source's: see
+# ``ArticleFilterSet.walk_scope``), testing each row against the words and scoring the window's as
+# they turn up (``WindowFirst``): RANK_WINDOW * articles walked / results tests. Walking pays when
+# listed * results > RANK_WINDOW * articles walked * this. Whole pages at 1,000,000 articles, walked
+# and sorted: "well" (in 51% of them) 90 and 185 ms, "ratin*" (17%) 130 and 155, "project -came"
+# (13%) 154 and 159, "optio*" (8%) 204 and 145, a common word within one source (7,181 of its 12,800)
+# 102 and 200; at 100,000: "need" (58%) 84 and 106, "three" (34%) 99 and 103, "development -lord"
+# (25%) 110 and 105. The costs meet near 4.5 at 1,000,000 and near 2 at 100,000.
+WINDOW_WALK_TEST_COST = 3
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
 # Scoring reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
