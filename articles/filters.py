@@ -442,7 +442,12 @@ class ArticleFilterSet(django_filters.FilterSet):
         finally:
             search.part = None
         return WindowFirst(
-            scored, newest, total=total, search=search, ranked=self.narrowed(RankingVector.objects.all())
+            scored,
+            newest,
+            total=total,
+            search=search,
+            narrowed=self.narrowed(self.searched),
+            ranked=self.narrowed(RankingVector.objects.all()),
         )
 
     def _count_tell(self, total: int, months: list[MonthCountRow] | None, ids: list[int] | None) -> None:

@@ -455,10 +455,11 @@ def window_statement(params: dict) -> str:
 def test_a_sorted_window_is_found_then_scored_from_the_ranking_vectors(monkeypatch):
     mixed_dates_matching("conscription")
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
-    scoring, rest = window_statement({"q": "conscription"}).split(" WHERE ranked.article_id = ANY (ARRAY(", 1)
-    window, ranking = rest.rsplit(")) ORDER BY ", 1)
-    assert scoring == "SELECT ranked.article_id FROM articles_ranking_vector AS ranked"
-    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in ranking
+    statement = window_statement({"q": "conscription"})
+    scoring, rest = statement.split(" FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(", 1)
+    window = rest.rsplit(")) OFFSET 0) AS scored ORDER BY ", 1)[0]
+    assert scoring.startswith("SELECT scored.article_id")
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
     assert "ts_rank_cd" not in window  # found before it is scored
     assert '"articles_article"."search_vector" @@' in window
 
@@ -472,16 +473,17 @@ def test_a_walked_window_is_scored_as_the_walk_along_the_ranking_vectors_meets_i
     params = {"q": "conscription"}
     if source:
         params["source"] = in_one_source(articles).slug
-    walk, ranking = window_statement(params).rsplit(") AS ranked ORDER BY ", 1)
+    scoring, rest = window_statement(params).split(" AS alias_match FROM (", 1)
+    walk = rest.rsplit(") AS ranked OFFSET 0) AS scored ORDER BY ", 1)[0]
     assert walk.startswith(
-        'SELECT ranked.article_id FROM (SELECT "articles_ranking_vector"."article_id" AS "article_id",'
+        'SELECT "articles_ranking_vector"."article_id" AS "article_id",'
         ' "articles_ranking_vector"."published_on" AS "published_on",'
     )
     assert walk.endswith("ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT 3")  # newest first: date, then id
     assert "articles_article" not in walk
     assert '"articles_ranking_vector"."vector" @@' in walk
     assert ('"articles_ranking_vector"."source_id" IN' in walk) is source
-    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in ranking
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
 
 
 def in_one_source(articles: list) -> Source:
@@ -544,7 +546,7 @@ def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many
     assert not filterset.article_search.windowed
     with CaptureQueriesContext(connection) as captured:
         page = pages[0:20]
-    assert captured[0]["sql"].startswith("SELECT ranked.article_id FROM articles_ranking_vector AS ranked")
+    assert " FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(" in captured[0]["sql"]
     assert page == one_queryset and len(page) == 5
     assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset]
     assert all(hit.rank > 0 for hit in page)
@@ -694,13 +696,42 @@ def test_few_results_of_a_common_word_are_still_read_from_the_months_that_hold_t
     assert "\"published_on\" >= '2022-01-01'" in queries[0]["sql"]
 
 
-def test_a_search_naming_someone_is_not_split_at_the_window(monkeypatch):
-    mixed_dates_matching("conscription")
-    PersonFactory(name="Conscription Smith")
-    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+def hits_as_ranked(hits: list) -> list[tuple]:
+    return [(hit.pk, hit.rank, hit.alias_match) for hit in hits]
+
+
+@pytest.mark.parametrize("windowed", [True, False])
+def test_a_search_naming_someone_pages_its_alias_hits_after_the_others_as_the_one_queryset(monkeypatch, windowed):
+    """Four parts: the window's text hits best first, the older ones newest first, then the alias hits likewise."""
+    mixed_dates_matching("conscription")  # 2019-09, 2021-05 (two), 2023-02 and one undated
+    smith = PersonFactory(name="Conscription Smith")
+    PersonAliasFactory(person=smith, name="Konskription Smith")
+    linked = [
+        dated(datetime.date(2024, 1, 1), body="Konskription Smith said so."),  # an alias hit, ranked by the alias
+        dated(datetime.date(2021, 5, 1), body="Nothing of the sort."),  # an alias hit scoring nothing
+        dated(datetime.date(2010, 1, 1), body="Smith, years ago."),  # an alias hit past the window
+        dated(datetime.date(2022, 6, 6), body="Conscription Smith spoke."),  # linked, and found by its text
+    ]
+    for article in linked:
+        article.people.add(smith)
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # a walk would cost nothing: never for people
+    if windowed:
+        monkeypatch.setattr("articles.search.RANK_WINDOW", 4)
+    else:
+        monkeypatch.setattr("articles.search.RANKED_APART_RESULTS", 2)
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    assert [hit.alias_match for hit in one_queryset] == [False] * 6 + [True] * 3
+    if windowed:  # each part has hits: in the window (ranked), and past it (score 0)
+        assert [hit.rank > 0 for hit in one_queryset] == [True, True, False, False, False, False, True, False, False]
     filterset = valid({"q": "conscription"})
-    assert not isinstance(filterset.pages(5), WindowFirst)
-    assert filterset.article_search.people
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst) and filterset.article_search.people
+    assert (pages.newest is not None) is windowed and filterset.article_search.window_sorted is windowed
+    assert len(pages) == 9
+    for start in range(10):
+        for stop in range(start, 11):
+            assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
 
 
 # --- Invalid values are errors, never ignored ----------------------------------------------------
