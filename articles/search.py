@@ -1095,20 +1095,14 @@ class ArticleSearch:
     def alias_sql(self) -> tuple[str, list]:
         """``alias_match`` (see ``_alias_match``) as SQL over a ranking vector's row: its article's id
         written ``{article}``, its vector ``{vector}``; with its parameters. False with no one named."""
-        from articles.models import Article
-
         if not self.people_by_term:
             return "false", []
-        ids = [person.pk for person in self.people]
         # The linked articles' ids, gathered once and hashed (a window's 5,000 rows looked up in
         # the 8,489 articles linked to the people "Ramon Sanchez" names), not two index probes a row.
-        linked = " UNION ALL ".join(
-            f"SELECT link.article_id FROM {through._meta.db_table} AS link WHERE link.person_id = ANY (%s::bigint[])"
-            for through in (Article.people.through, Article.authors.through)
-        )
-        return f"({{article}} IN ({linked}) AND NOT {{vector}} @@ to_tsquery(%s::regconfig, %s))", [
-            ids,
-            ids,
+        mentioned, authored = _linked_articles(self.people)
+        linked_sql, linked_params = mentioned.union(authored, all=True).query.sql_with_params()
+        return f"({{article}} IN ({linked_sql}) AND NOT {{vector}} @@ to_tsquery(%s::regconfig, %s))", [
+            *linked_params,
             SEARCH_CONFIG,
             self._names_as_typed,
         ]
