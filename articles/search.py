@@ -599,10 +599,12 @@ class ArticleSearch:
         no one. Only people readers may see count: one only drafts name would be offered as
         "Looking for …?".
 
-        Which people the words name is remembered, by id, per published state
-        (``caching.remembered``; ``_people_named`` finds them): finding which of all the people
-        found readers may see took up to 12 ms a search ("marine", naming 223 people on 1,000,000
-        articles). The people named, if any, are loaded each time, in one query.
+        Which people the words name is remembered, with those people, per published state
+        (``caching.remembered``; ``_people_named`` finds them, ``_visible_people`` loads them):
+        finding which of all the people found readers may see took up to 12 ms a search
+        ("marine", naming 223 people on 1,000,000 articles), and loading them with their aliases'
+        names 2.5 ms, 1.5 of them PostgreSQL's planning the statement. The people are shared by
+        the searches that name them, so they are only read.
         """
         from articles.caching import remembered  # it reads the database through this module
 
@@ -610,12 +612,9 @@ class ArticleSearch:
         if not self.aliases or not terms:
             return {}
         names_all_words = tuple(" & ".join(_lexeme(word) for word in term.words) for term in terms)
-        named = remembered(
+        named, people = remembered(
             "people named", (names_all_words, MAX_PEOPLE_NAMED), functools.partial(_people_named, names_all_words)
         )
-        if not named:
-            return {}
-        people = _visible_people({person_id for ids in named.values() for person_id in ids})
         by_term = {
             terms[position]: [people[person_id] for person_id in ids if person_id in people]
             for position, ids in named.items()
@@ -757,6 +756,8 @@ class ArticleSearch:
                     lexemes.setdefault(spelling, {})[lexeme] = frequency
                     documents, average_length = totals
         self._documents, self._average_length = documents, average_length
+        # What the words and names searched stem to: the headlines' clues (``headlines``).
+        self._ranking_lexemes = [lexeme for found in lexemes.values() for lexeme in found]
         ranked = []
         for group, alternatives in groups:
             kept = []
@@ -1340,51 +1341,49 @@ class ArticleSearch:
         return overall.union(*windows, all=True)
 
     def headlines(self, articles) -> None:
-        """Set ``article.headline`` (safe HTML, matches in <mark>) on each of ``articles``, in two queries.
+        """Set ``article.headline`` (safe HTML, matches in <mark>) on each of ``articles``, in one query.
 
         Call it with the page being shown only: headlines are the costliest part of a search.
         ts_headline parses and stems every word of the text it is given, about a millisecond
         for a body of 800 words, so it is given only the paragraphs holding most of the searched
-        words (``headline_passage``), found from the first query's bodies and the query's lexemes.
-        On the 20 results of a page of the benchmark's corpus that took ts_headline from 21-27 ms
-        to 4-5 ms.
+        words (``headline_passage``), chosen from the articles' bodies by the lexemes the ranking
+        statistics found for the words and names searched (``ranked_terms``). On the 20 results
+        of a page of the benchmark's corpus that took ts_headline from 21-27 ms to 4-5 ms.
+
+        Bodies the articles were read without are read first, in one more query.
         """
-        ids = [article.pk for article in articles]
-        if not ids or self.is_blank:
+        from articles.models import Article
+
+        if not articles or self.is_blank:
             for article in articles:
                 article.headline = ""
             return
+        self.ranked_terms  # noqa: B018 (finds the lexemes)
+        bodies = {article.pk: article.body for article in articles if "body" not in article.get_deferred_fields()}
+        if missing := [article.pk for article in articles if article.pk not in bodies]:
+            bodies.update(
+                Article.objects.using(read_connection().alias).filter(pk__in=missing).values_list("pk", "body")
+            )
+        clues = list(dict.fromkeys(lexeme_clue(lexeme) for lexeme in self._ranking_lexemes))
+        passages = {pk: headline_passage(body, clues) for pk, body in bodies.items()}
         markers = headline_markers()
         connection = read_connection()
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT article.id, article.body, query.printed
-                FROM articles_article AS article, (SELECT to_tsquery(%s::regconfig, %s)::text AS printed) AS query
-                WHERE article.id = ANY(%s)
+                SELECT article.id, ts_headline(%s::regconfig, article.passage, to_tsquery(%s::regconfig, %s), %s)
+                FROM unnest(%s::int[], %s::text[]) AS article(id, passage)
                 """,
-                [SEARCH_CONFIG, self.ranking_tsquery, ids],
+                [
+                    SEARCH_CONFIG,
+                    SEARCH_CONFIG,
+                    self.ranking_tsquery,
+                    headline_options_sql(connection, markers),
+                    list(passages),
+                    list(passages.values()),
+                ],
             )
-            rows = cursor.fetchall()
-            if not rows:
-                found = {}
-            else:
-                clues = [lexeme_clue(lexeme) for lexeme in tsquery_lexemes(rows[0][2])]
-                passages = {pk: headline_passage(body, clues) for pk, body, _ in rows}
-                cursor.execute(
-                    """
-                    SELECT article.id, ts_headline(%s::regconfig, article.passage, %s::tsquery, %s)
-                    FROM unnest(%s::int[], %s::text[]) AS article(id, passage)
-                    """,
-                    [
-                        SEARCH_CONFIG,
-                        rows[0][2],
-                        headline_options_sql(connection, markers),
-                        list(passages),
-                        list(passages.values()),
-                    ],
-                )
-                found = dict(cursor.fetchall())
+            found = dict(cursor.fetchall())
         for article in articles:
             article.headline = escape_headline(found.get(article.pk, ""), markers)
 
@@ -1697,31 +1696,34 @@ def _name_matches_sql() -> tuple[str, list]:
     return typed + " UNION ".join(parts), params
 
 
-def _people_named(names_all_words: tuple[str, ...]) -> dict[int, list[int]]:
-    """The ids of the people each of ``names_all_words`` names (tsquery texts, by position), by id.
+def _people_named(names_all_words: tuple[str, ...]) -> tuple[dict[int, list[int]], dict]:
+    """The ids of the people each of ``names_all_words`` names (tsquery texts, by position), and
+    those people (``_visible_people``), by id.
 
     Words naming no one cost one query (``_name_matches_sql``, written once per process: the ORM
-    took 2 to 30 ms to write the union this was); words naming someone, one more: which of the
-    people found readers may see (``_visible_person_ids``). Positions naming no one are left out.
+    took 2 to 30 ms to write the union this was); words naming someone, two more: which of the
+    people found readers may see (``_visible_person_ids``), and those named, loaded. Positions
+    naming no one are left out.
     """
     with read_connection().cursor() as cursor:
         sql, params = _name_matches_sql()
         cursor.execute(sql, [list(names_all_words), *params])
         pairs = cursor.fetchall()
     if not pairs:
-        return {}
+        return {}, {}
     by_position: dict[int, set[int]] = {}
     for position, person_id in pairs:
         by_position.setdefault(position - 1, set()).add(person_id)
     visible = _visible_person_ids({person_id for _, person_id in pairs})
     named = {position: ids & visible for position, ids in by_position.items() if ids & visible}
     if not named:
-        return {}
+        return {}, {}
     # Those every word names, when readers may see one: then they are the only people named.
     in_all = set.intersection(*named.values())
     if in_all:
         named = {position: ids & in_all for position, ids in named.items()}
-    return {position: sorted(ids) for position, ids in sorted(named.items()) if len(ids) <= MAX_PEOPLE_NAMED}
+    named = {position: sorted(ids) for position, ids in sorted(named.items()) if len(ids) <= MAX_PEOPLE_NAMED}
+    return named, _visible_people({person_id for ids in named.values() for person_id in ids})
 
 
 def _visible_people(ids: set[int]) -> dict:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 URL = "/search/"
 # Queries for a search with every kind of filter: three slug checks, the published state (for the
 # counts' cache, articles.caching) and one statement for the count, the facets and the timeline,
-# page, its people and tags (one), headlines (the bodies, then the chosen paragraphs), and the
+# page, its people and tags (one), headlines (one: the bodies come with the page), and the
 # search core's own look-ups. Fixed: see test_query_count_is_fixed.
 MAX_QUERIES = 15
 

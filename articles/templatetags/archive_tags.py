@@ -5,8 +5,9 @@ from html import escape
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from articles.citations import ARCHIVE_NAME, PartialDate
 from articles.feeds import archive_feed_title, entity_feed_title, search_feed_title, with_query
@@ -16,6 +17,9 @@ from articles.timeline import Timeline
 from articles.timeline import timeline_chart as draw_timeline
 
 register = template.Library()
+
+# A result without a headline (nothing was searched for) shows its summary, cut to this many words.
+SNIPPET_SUMMARY_WORDS = 50
 
 
 @register.simple_tag(takes_context=True)
@@ -91,6 +95,67 @@ def authors_line(people) -> str:
         return ""
     links = ", ".join(_link(person.get_absolute_url(), person.name) for person in people)
     return mark_safe(f'<p class="authors">By {links}</p>')
+
+
+@register.simple_tag
+def search_hit(article) -> str:
+    """One result of a search page, ``<li class="search-hit">``: its title, byline, authors, snippet,
+    notes (some words only; found through an alias) and its people and tags, linked.
+
+    ``{% search_hit article %}``, with ``article.headline`` set (``ArticleSearch.headlines``) and its
+    links loaded (``article_links_load``). A tag, not a template to include: the template language
+    took about 0.3 ms a result (some 25 nodes, each looked up and rendered), 6 ms of a page of 20;
+    this takes half as long, most of it writing the links' paths. ``tests/test_archive_tags.py``
+    holds the template it replaced, and checks that both write the same HTML.
+    """
+    pk = int(article.pk)
+    parts = [
+        f'<li class="search-hit">\n  <article aria-labelledby="hit-{pk}">\n'
+        f'    <h3 id="hit-{pk}">{_link(article.get_absolute_url(), article.title)}</h3>\n',
+        f"    {byline(article)}\n",
+    ]
+    if authors := authors_line(article.listed_authors):
+        parts.append(f"    {authors}\n")
+    if headline := getattr(article, "headline", ""):
+        parts.append(f'    <p class="search-snippet">{conditional_escape(headline)}</p>\n')
+    elif article.summary:
+        summary = Truncator(article.summary).words(SNIPPET_SUMMARY_WORDS, truncate=" …")
+        parts.append(f'    <p class="search-snippet">{escape(summary)}</p>\n')
+    if getattr(article, "partial_match", False):
+        parts.append('    <p class="search-partial-note">Matches some of your words.</p>\n')
+    if getattr(article, "alias_match", False):
+        named = ", ".join(_link(person.get_absolute_url(), person.name) for person in article.alias_people)
+        named = named or "a person linked to this article"
+        parts.append(f'    <p class="search-alias-note">Matched via an alias or name of {named}.</p>\n')
+    people, tags = article.listed_people, article.listed_tags
+    if people or tags:
+        parts.append('    <dl class="search-hit-links">\n')
+        if people:
+            parts.append(f"      <dt>People</dt><dd><ul>{link_items(people)}</ul></dd>\n")
+        if tags:
+            parts.append(f"      <dt>Tags</dt><dd><ul>{link_items(tags)}</ul></dd>\n")
+        parts.append("    </dl>\n")
+    parts.append("  </article>\n</li>")
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def facet_items(path: str, values) -> str:
+    """A facet's values (``articles.filters.FacetValue``), each ``<li>`` a link to ``path`` with its
+    query string, its label and how many results it leads to.
+
+    ``{% facet_items request.path facet.values %}``: a search page lists some 40, and the template
+    language took about 60 µs for each (five lookups and a filter), this 3.
+    """
+    return mark_safe(
+        "".join(
+            f'<li><a href="{escape(path + value.query_string)}">'
+            f'<span class="search-facet-label">{escape(value.label)}</span>'
+            f' <span class="search-facet-count">{int(value.count)}'
+            f'<span class="visually-hidden"> result{"" if value.count == 1 else "s"}</span></span></a></li>\n'
+            for value in values
+        )
+    )
 
 
 @register.simple_tag

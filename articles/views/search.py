@@ -61,7 +61,7 @@ class SearchView(FilterView):
     the results once and counts them, their facets and their months (``ArticleFilterSet.counts``;
     the paginator takes its count; with few results, their ids, which the page is then read by),
     the page, its people and tags (one: ``article_links_load``),
-    the headlines (two), plus one per source/person/tag parameter to check its slugs, the
+    the headlines (one), plus one per source/person/tag parameter to check its slugs, the
     search's own preparation (prefixes and people named, see ``ArticleSearch``) and, with no
     results, its suggestions (tests/test_search_page.py counts).
     """
@@ -76,9 +76,9 @@ class SearchView(FilterView):
     page_kwarg = PAGE_PARAM
 
     def get_queryset(self):
-        # Listed: the bodies are read again for the page's headlines only (``ArticleSearch.headlines``).
-        # The page's people and tags come with their links (``get_context_data``).
-        return Article.objects.published().listed().select_related("source")
+        # With their bodies, which the page's headlines are taken from (``ArticleSearch.headlines``),
+        # but not their vectors. The page's people and tags come with their links (``get_context_data``).
+        return Article.objects.published().defer("search_vector").select_related("source")
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so /search/ sorts and facets like any other state.
