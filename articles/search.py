@@ -320,6 +320,9 @@ LISTED_RESULTS = 1000
 # (13%) 154 and 159, "optio*" (8%) 204 and 145, a common word within one source (7,181 of its 12,800)
 # 102 and 200; at 100,000: "need" (58%) 84 and 106, "three" (34%) 99 and 103, "development -lord"
 # (25%) 110 and 105. The costs meet near 4.5 at 1,000,000 and near 2 at 100,000.
+# Results no more than the window are all scored, and a walk for them meets every article searched:
+# walking pays when listed > articles walked * this (``ArticleSearch._index_finds``). "long" within
+# one source (4,462 of its 12,800 articles; the GIN index lists 356,000): 106 and 125 ms.
 WINDOW_WALK_TEST_COST = 3
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
@@ -539,6 +542,9 @@ class ArticleSearch:
         #: Whether the window is found by sorting the matches by date rather than by walking the
         #: date index (see ``count_known``).
         self.window_sorted = False
+        #: Whether the results, all scored (not ``windowed``), are found by walking the ranking
+        #: vectors of the articles searched rather than through the GIN index (``count_known``).
+        self.results_walked = False
         #: The first day of the earliest month the window reaches back to, from the results' counts
         #: by month (``count_known``): only matches from then on are sorted to find it.
         self.window_floor: datetime.date | None = None
@@ -1038,7 +1044,7 @@ class ArticleSearch:
 
     def ranking_vector_match(self) -> Q:
         """The condition a result's RankingVector row meets (every word, within the date bounds in
-        effect), for a search that names no one (only those walk: ``_window_sorts``): the row has no links."""
+        effect), for a search that names no one (only those walk: ``_index_finds``): the row has no links."""
         return self._bounds(Q(vector=self.text_query))
 
     def _alias_match(self, *, each: bool = False):
@@ -1196,24 +1202,29 @@ class ArticleSearch:
             return applied_again
         if total <= RANK_WINDOW:
             self.windowed = False
+            # All scored: a walk would meet the last of them near the end of the articles searched
+            # (a common word within one source: 4,462 of its 12,931 articles, where the GIN index
+            # lists 356,000 at 1,000,000 articles).
+            self.results_walked = bool(self.ranked_terms) and not self._index_finds(total, total, walk_scope)
             return True
         if not self.ranked_terms:  # read with the archive's size, ``_documents``
             return applied_again
-        if not self.window_sorted and self._window_sorts(total, walk_scope):
+        if not self.window_sorted and self._index_finds(RANK_WINDOW, total, walk_scope):
             self.window_sorted = True
             self.window_floor = month_reached(months, RANK_WINDOW)
             return True
         return applied_again
 
-    def _window_sorts(self, total: int, walk_scope: Callable[[], int | None] | None) -> bool:
-        """Whether the window of ``total`` results is found by sorting them rather than by a walk
-        (WINDOW_WALK_TEST_COST). Always, with people named: the articles linked to them are found
-        through the links, and a walk along the ranking vectors tests their words only."""
+    def _index_finds(self, wanted: int, total: int, walk_scope: Callable[[], int | None] | None) -> bool:
+        """Whether the newest ``wanted`` of ``total`` results are found through the GIN index (and
+        sorted by date) rather than by a walk (WINDOW_WALK_TEST_COST). Always, with people named:
+        the articles linked to them are found through the links, and a walk along the ranking
+        vectors tests their words only."""
         if self.people_by_term:
             return True
         scope = (walk_scope() if walk_scope is not None else None) or self._documents
         listed = min(term.frequency for term in self.ranked_terms)
-        return listed * total <= RANK_WINDOW * scope * WINDOW_WALK_TEST_COST
+        return listed * total <= wanted * scope * WINDOW_WALK_TEST_COST
 
     def _phrase_result_spans(self, months: list[MonthCountRow]):
         """``result_months_spans`` of ``months`` for a search with a phrase and every word matched, else None."""
@@ -1609,12 +1620,11 @@ class WindowFirst:
         The page's articles are then read by id, scored and annotated as the scored queryset's
         (``ArticleSearch.window_hits``, from the same vectors), in the order of the ids.
         """
-        if self.search.windowed and not self.search.window_sorted:
-            walked = (
-                self.ranked.filter(self.search.ranking_vector_match())
-                .order_by(F("published_on").desc(nulls_last=True), "-article_id")
-                .values("article_id", "published_on", "length", "vector")[: self.size]
-            )
+        if self.search.results_walked or (self.search.windowed and not self.search.window_sorted):
+            walked = self.ranked.filter(self.search.ranking_vector_match())
+            walked = walked.order_by().values("article_id", "published_on", "length", "vector")
+            if self.search.windowed:  # the newest matches; all of them otherwise, in no order
+                walked = walked.order_by(F("published_on").desc(nulls_last=True), "-article_id")[: self.size]
             rows_sql, rows_params = walked.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
         else:

@@ -532,6 +532,56 @@ def test_a_walk_within_one_source_is_weighed_against_that_sources_articles_only(
     assert two_sources.article_search.window_sorted
 
 
+@pytest.mark.parametrize("walked", [False, True])
+def test_results_all_scored_within_one_source_may_be_found_by_walking_its_ranking_vectors(monkeypatch, walked):
+    """Fewer results than the window: every one is scored, found through the GIN index or, when it
+    lists many more than the source holds, by testing each of the source's ranking vectors."""
+    source = in_one_source(mixed_dates_matching("conscription"))
+    params = {"q": "conscription", "source": source.slug}
+    one_queryset = list(valid(params).qs)
+    monkeypatch.setattr("articles.search.RANKED_APART_RESULTS", 4)
+    monkeypatch.setattr("articles.filters.LISTED_RESULTS", 4)  # not read by id
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0 if walked else 1000)
+    filterset = valid(params)
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst) and pages.newest is None
+    assert not filterset.article_search.windowed and filterset.article_search.results_walked is walked
+    statement = window_statement(params)
+    if walked:
+        walk = statement.split(" AS alias_match FROM (", 1)[1].rsplit(") AS ranked OFFSET 0) AS scored ORDER BY ", 1)[0]
+        assert '"articles_ranking_vector"."source_id" IN' in walk and '"articles_ranking_vector"."vector" @@' in walk
+        assert "articles_article" not in walk and "ORDER BY" not in walk and "LIMIT" not in walk  # all, as met
+    else:
+        assert " FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(" in statement
+    assert len(one_queryset) == 5
+    for start, stop in [(0, 5), (0, 2), (2, 4), (4, 5), (1, 20)]:
+        page = pages[start:stop]
+        assert page == one_queryset[start:stop]
+        assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset[start:stop]]
+    assert all(hit.rank > 0 for hit in pages[0:5])
+
+
+def test_results_all_scored_are_walked_for_when_the_index_lists_more_than_the_source_holds_times_the_cost(
+    monkeypatch,
+):
+    articles = mixed_dates_matching("conscription")
+    source = in_one_source(articles[:4])  # 4 of the 6 articles with the word
+    monkeypatch.setattr("articles.filters.LISTED_RESULTS", 3)
+    params = {"q": "conscription", "source": source.slug}
+    # Walked when listed > articles walked * cost: 6 > 4 * 1; not when 6 <= 4 * 2.
+    for cost, walked in [(1, True), (2, False)]:
+        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", cost)
+        filterset = valid(params)
+        filterset.pages(filterset.counts().total)
+        assert filterset.walk_scope() == 4
+        assert filterset.article_search.results_walked is walked
+    # Across the archive, walked along every article: 6 <= 7 * 1.
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 1)
+    everywhere = valid({"q": "conscription"})
+    everywhere.pages(everywhere.counts().total)
+    assert not everywhere.article_search.results_walked
+
+
 @pytest.mark.parametrize("listed", [False, True])
 def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many(monkeypatch, listed):
     mixed_dates_matching("conscription")
