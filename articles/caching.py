@@ -23,7 +23,9 @@ Three things are cached:
 import functools
 import hashlib
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,35 @@ def public_version() -> str | None:
     tells apart two states reached by the same number of changes, as when a transaction is rolled
     back and another makes as many (tests do, inside their transactions). None if the row is
     missing: then nothing is cached. Read where the request reads the archive (its replica, if it
-    has one), so that the key and what is cached under it come from the same server.
+    has one), so that the key and what is cached under it come from the same server. Read once
+    within ``one_published_state``.
     """
+    known = _one_state.get()
+    if known is not None and "version" in known:
+        return known["version"]
     with read_connection().cursor() as cursor:
         cursor.execute(PUBLIC_VERSION_SQL)
         row = cursor.fetchone()
-    return "{}.{}.{}".format(*row) if row else None
+    version = "{}.{}.{}".format(*row) if row else None
+    if known is not None:
+        known["version"] = version
+    return version
+
+
+# Within ``one_published_state``: what ``public_version`` read.
+_one_state: ContextVar[dict[str, str | None] | None] = ContextVar("one_published_state", default=None)
+
+
+@contextmanager
+def one_published_state() -> Iterator[None]:
+    """Within it, ``public_version`` is read once: for a transaction whose statements all see one
+    snapshot (REPEATABLE READ, as a search request's: ``search.prefer_index_scans``), the state
+    cannot change while it lasts."""
+    token = _one_state.set({})
+    try:
+        yield
+    finally:
+        _one_state.reset(token)
 
 
 def _enabled() -> bool:

@@ -64,6 +64,7 @@ import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations, pairwise
@@ -440,15 +441,25 @@ def prefer_index_scans(view):
     starting workers cost more than they saved even alone, measured on 1,000,000 articles on two
     cores: a common word's uncounted facets 3.1 to 3.6 s with two workers, 2.8 to 3.2 s without;
     an alias search's page 12 ms with them, 6.5 ms without.
+
+    A GET (or HEAD) that starts the transaction makes it REPEATABLE READ: the page's statements
+    (its counts, its hits, their people and headlines) then all see the archive as it was when the
+    first of them ran, and its published state is read once (``caching.one_published_state``)
+    rather than for each cached value, three times a search. Under READ COMMITTED each saw the
+    state of its own moment: a publication between the counts and the page showed a page the
+    counts did not count. A request that may write (a POST) stays READ COMMITTED.
     """
+    from articles.caching import one_published_state  # it reads the database through this module
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         reads = read_connection()
-        with transaction.atomic(using=reads.alias):
+        one_snapshot = not reads.in_atomic_block and request.method in ("GET", "HEAD")
+        with transaction.atomic(using=reads.alias), one_published_state() if one_snapshot else nullcontext():
             with reads.cursor() as cursor:
                 cursor.execute(
-                    f"SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '{SEARCH_WORK_MEM}';"
+                    ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " if one_snapshot else "")
+                    + f"SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '{SEARCH_WORK_MEM}';"
                     " SET LOCAL max_parallel_workers_per_gather = 0"
                 )
             response = view(request, *args, **kwargs)

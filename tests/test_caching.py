@@ -5,12 +5,15 @@ from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from articles import caching
 from articles.caching import public_version
 from articles.filters import ArticleFilterSet, EditorArticleFilterSet
 from articles.models import ArticleStatus, SearchLog
+from articles.search import prefer_index_scans
 from articles.services import people_merge
 from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
 
@@ -373,3 +376,47 @@ def test_the_decisions_remembered_are_bounded(client, monkeypatch):
     for words in ("migrants border", "queue border", "migrants queue"):
         client.get(f"/search/?q={words.replace(' ', '+')}")
     assert len(caching._remembered) == 2
+
+
+# --- One snapshot per search request -------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_request_sees_one_snapshot_and_reads_its_published_state_once():
+    """``search.prefer_index_scans``: a GET that starts its transaction makes it REPEATABLE READ, so
+    the state read first holds for the whole request; a request that may write stays READ COMMITTED."""
+    seen = {}
+
+    def view(request):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            seen[request.method] = (cursor.fetchone()[0], [public_version() for _ in range(3)])
+        return HttpResponse()
+
+    searched = prefer_index_scans(view)
+    with CaptureQueriesContext(connection) as queries:
+        searched(RequestFactory().get("/search/"))
+    assert seen["GET"][0] == "repeatable read"
+    assert len(set(seen["GET"][1])) == 1
+    assert [query["sql"] for query in queries].count(caching.PUBLIC_VERSION_SQL) == 1
+    with CaptureQueriesContext(connection) as queries:
+        searched(RequestFactory().post("/search/"))
+    assert seen["POST"][0] == "read committed"
+    assert [query["sql"] for query in queries].count(caching.PUBLIC_VERSION_SQL) == 3
+    # Inside a transaction already (as in tests): its isolation is kept, and the state read each time.
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        searched(RequestFactory().get("/search/"))
+    assert seen["GET"][0] == "read committed"
+    assert [query["sql"] for query in queries].count(caching.PUBLIC_VERSION_SQL) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_page_reads_the_published_state_once(client):
+    person = PersonFactory(name="Valentina Chupik")
+    ArticleFactory(body="Valentina Chupik spoke about the raids.").people.add(person)
+    ArticleFactory(body="The raids went on.")
+    for _ in range(2):  # counted, then from the cache
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/search/", {"q": "Chupik raids"})
+        assert response.status_code == 200 and response.context["total"] == 2  # one with some of the words
+        assert [query["sql"] for query in queries].count(caching.PUBLIC_VERSION_SQL) == 1
