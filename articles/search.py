@@ -1214,7 +1214,7 @@ class ArticleSearch:
         if total <= RANK_WINDOW:
             self.windowed = False
             # All scored: a walk would meet the last of them near the end of the articles searched
-            # (a common word within one source: 4,462 of its 12,931 articles, where the GIN index
+            # (a common word within one source: 4,462 of its 12,800 articles, where the GIN index
             # lists 356,000 at 1,000,000 articles).
             self.results_walked = bool(self.ranked_terms) and not self._index_finds(total, total, walk_scope)
             return True
@@ -1227,10 +1227,10 @@ class ArticleSearch:
         return applied_again
 
     def _index_finds(self, wanted: int, total: int, walk_scope: Callable[[], int | None] | None) -> bool:
-        """Whether the newest ``wanted`` of ``total`` results are found through the GIN index (and
-        sorted by date) rather than by a walk (WINDOW_WALK_TEST_COST). Always, with people named:
-        the articles linked to them are found through the links, and a walk along the ranking
-        vectors tests their words only."""
+        """Whether the newest ``wanted`` of ``total`` results are found through the GIN index (then,
+        if fewer than all, by sorting by date) rather than by a walk (WINDOW_WALK_TEST_COST).
+        Always, with people named: the articles linked to them are found through the links, and a
+        walk along the ranking vectors tests their words only."""
         if self.people_by_term:
             return True
         scope = (walk_scope() if walk_scope is not None else None) or self._documents
@@ -1912,18 +1912,6 @@ def headline_options_sql(connection, markers: tuple[str, str]) -> str:
         "FragmentDelimiter": HEADLINE_OPTIONS["fragment_delimiter"],
     }
     return ", ".join(connection.ops.compose_sql(f"{name}=%s", [value]) for name, value in options.items())
-
-
-# A quoted lexeme in a printed tsquery, where a quote is doubled and a backslash escapes.
-_TSQUERY_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
-_TSQUERY_ESCAPE = re.compile(r"''|\\(.)")
-
-
-def tsquery_lexemes(text: str) -> list[str]:
-    """The lexemes of a tsquery as PostgreSQL prints it (``'govern' & 'new' <-> 'york' & 'pre':*``), once each."""
-    quoted = (match.group(1) for match in _TSQUERY_LEXEME.finditer(text))
-    lexemes = (_TSQUERY_ESCAPE.sub(lambda escaped: escaped.group(1) or "'", lexeme) for lexeme in quoted)
-    return list(dict.fromkeys(lexemes))
 
 
 # What the English stemmer may have written at the end of a lexeme that the words it stems

@@ -466,11 +466,6 @@ def test_a_lexeme_s_clue_is_how_the_words_it_stems_begin():
     ]
 
 
-def test_the_lexemes_of_a_tsquery_are_read_from_its_printed_form():
-    printed = "'govern' & 'new' <-> 'york' & 'pre':* | 'o''brien' | 'back\\\\slash' | 'govern'"
-    assert search.tsquery_lexemes(printed) == ["govern", "new", "york", "pre", "o'brien", "back\\slash"]
-
-
 def test_preparing_a_search_costs_five_queries_then_two_once_its_people_are_remembered(
     django_assert_num_queries, chupik
 ):
