@@ -331,6 +331,8 @@ class ArticleFilterSet(django_filters.FilterSet):
     #: Whether a search with too few articles having every word adds those with most of them
     #: (flagged ``partial_match``; see ``ArticleSearch``).
     partial_matches = True
+    #: Whether every article searched is published (``ArticleSearch.published``), as this class's are.
+    searches_published = True
     #: The prepared search (``ArticleSearch``) once ``q`` is applied: its people, headlines and
     #: suggestions reuse what it looked up.
     article_search: ArticleSearch | None = None
@@ -378,6 +380,7 @@ class ArticleFilterSet(django_filters.FilterSet):
                 aliases=self.include_aliases,
                 partial=self.partial_matches,
                 windowed=self.order == SORT_RELEVANCE,
+                published=self.searches_published,
             )
             self.article_search.fallback_decide(self.queryset.all())
         return self.queryset.all()
@@ -722,6 +725,7 @@ class EditorArticleFilterSet(ArticleFilterSet):
     """
 
     partial_matches = False
+    searches_published = False
 
     status = django_filters.MultipleChoiceFilter(
         choices=ArticleStatus.choices,

@@ -542,10 +542,15 @@ class ArticleSearch:
     lexemes' statistics; whether to fall back), made once.
     """
 
-    def __init__(self, text: str, *, aliases: bool = True, partial: bool = True, windowed: bool = True):
+    def __init__(
+        self, text: str, *, aliases: bool = True, partial: bool = True, windowed: bool = True, published: bool = False
+    ):
         self.text = text or ""
         self.aliases = aliases
         self.partial = partial
+        #: Whether the articles searched are all published (the public pages'): then a date-sorted
+        #: page's months are read from the published articles' date index (``_or_linked_with``).
+        self.published = published
         #: Whether only the RANK_WINDOW newest matches are scored (see ``apply``). False when the
         #: results are sorted by date (the rank is only shown, so only the page's hits are scored)
         #: or known to be fewer (every one is scored, without finding the window first).
@@ -931,7 +936,7 @@ class ArticleSearch:
         articles (0.8 s for "Camila Gonzalez Cortes"), and counting every article's terms read
         every vector (30 s); C(n, level) conjunctions of such tests made thousands of subqueries.
         """
-        from articles.models import Article
+        from articles.models import Article, ArticleStatus
 
         terms = self.ranked_terms
         named = {person.pk: person for term in terms for person in term.people}
@@ -945,6 +950,15 @@ class ArticleSearch:
         fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
         excluding = self._excluding()
         dated = within if within is not None else Q()
+        if self.published and self.page_bound is not None:
+            # A date-sorted page's few months: each part then reads the published articles of those
+            # months from their date index alone (``article_published_newest``), not each article.
+            # At 1,000,000 articles the 8,489 linked to the people "Ramon Sanchez" names, newest
+            # first: the linked part read the 4,957 articles of its month one by one (21 ms) to
+            # keep the linked ones; the page took 70 ms, now 60. Not for a ranking window's months,
+            # which reach further back: PostgreSQL then read half the archive's dates from the
+            # index (134 → 205 ms) rather than the 8,489 articles by id.
+            dated &= Q(status=ArticleStatus.PUBLISHED)
         gathered = [Article.objects.filter(by_text, dated).order_by().values("pk")]
         if enough:
             for linked in _linked_articles(enough):

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
@@ -706,11 +706,37 @@ def test_a_page_sorted_by_date_is_read_from_the_months_that_hold_it(sort, bound,
     with CaptureQueriesContext(connection) as queries:
         first = pages[0:3]
     assert first == everywhere[0:3]
-    # Each part of the match, the text's and each link table's, is read from May 2021 on (or up to it) only.
+    # Each part of the match, the text's and each link table's, is read from May 2021 on (or up to it) only,
+    # and of the published articles, whose date index then holds those months' (the page's own test, and 3).
     assert queries[0]["sql"].count(f'"published_on" {bound}') == 3
+    assert queries[0]["sql"].count("\"status\" = 'published'") == 4
     for start, stop in [(0, 1), (1, 4), (3, 7), (0, 20)]:
         assert pages[start:stop] == everywhere[start:stop]
     assert len(everywhere) == 7 and everywhere[-1].published_on is None
+
+
+def test_only_a_search_of_published_articles_says_so_in_each_part_of_a_page_s_months(monkeypatch):
+    """The editors' tools search drafts too; a ranking window's months reach too far back to read them so."""
+    monkeypatch.setattr("articles.search.UNBOUNDED_PAGE_RESULTS", 0)
+    mixed_dates_matching("conscription")
+    dated(datetime.date(2021, 5, 9), body="Smith spoke.").people.add(PersonFactory(name="Conscription Smith"))
+    searched = {}
+    for published in (True, False):
+        search = ArticleSearch("conscription", windowed=False, published=published)
+        search.page_bound = Q(published_on__gte=datetime.date(2021, 5, 1))
+        searched[published] = str(Article.objects.search(search).order_by().values("pk").query)
+    assert searched[True].count('"status" = published') == 3 and '"status"' not in searched[False]
+    assert EditorArticleFilterSet({"q": "conscription"}).searches_published is False
+    editors = EditorArticleFilterSet({"q": "conscription"})
+    editors.is_valid()
+    editors.searched  # noqa: B018
+    assert editors.article_search.published is False
+    public = valid({"q": "conscription"})
+    public.searched  # noqa: B018
+    assert public.article_search.published is True
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)  # a ranking window, sorted (people are named)
+    window = window_statement({"q": "conscription"}).split("ARRAY(", 1)[1]
+    assert 'U0."article_id"' in window and '0."status"' not in window  # its parts: no status
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
