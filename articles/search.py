@@ -1395,15 +1395,13 @@ class ArticleSearch:
                 article.headline = ""
             return
         self.ranked_terms  # noqa: B018 (finds the lexemes)
+        connection = read_connection()
         bodies = {article.pk: article.body for article in articles if "body" not in article.get_deferred_fields()}
         if missing := [article.pk for article in articles if article.pk not in bodies]:
-            bodies.update(
-                Article.objects.using(read_connection().alias).filter(pk__in=missing).values_list("pk", "body")
-            )
+            bodies.update(Article.objects.using(connection.alias).filter(pk__in=missing).values_list("pk", "body"))
         clues = list(dict.fromkeys(lexeme_clue(lexeme) for lexeme in self._ranking_lexemes))
         passages = {pk: headline_passage(body, clues) for pk, body in bodies.items()}
         markers = headline_markers()
-        connection = read_connection()
         with connection.cursor() as cursor:
             cursor.execute(
                 """
