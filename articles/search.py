@@ -1067,10 +1067,10 @@ class ArticleSearch:
         bounds = [bound for bound in (spans, self.page_bound, *extra) if bound is not None]
         return functools.reduce(operator.and_, bounds) if bounds else None
 
-    def ranking_vector_match(self) -> Q:
+    def ranking_vector_match(self, *extra: Q | None) -> Q:
         """The condition a result's RankingVector row meets (every word, within the date bounds in
-        effect), for a search that names no one (only those walk: ``_index_finds``): the row has no links."""
-        return self._bounds(Q(vector=self.text_query))
+        effect and ``extra``), for a search that names no one: the row has no links."""
+        return self._bounds(Q(vector=self.text_query), *extra)
 
     def _alias_match(self, *, each: bool = False):
         """True for a hit linked to a person named but without the reader's spelling of the name
@@ -1631,48 +1631,84 @@ class WindowFirst:
         """The window's hits ``start`` to ``stop`` in its order (best first; alias hits after the
         others): their ids in one statement, then the articles. Sets ``window_in_text``.
 
-        Sorted (or holding every result), the statement finds the window's ids (the newest
-        RANK_WINDOW results, sorted by date without being scored), then scores those articles
-        from their rows of RANKING_VECTORS_TABLE, read by id, where each vector is stored whole in
-        its row: scored from the articles' own vectors, each stored out of line, the scoring took
-        about 10 µs an article more. Walked (see WINDOW_WALK_TEST_COST), it walks those rows newest
-        first, tests each against the words, and scores the window's as it meets them: no article
-        is read for it, and no row twice. At 1,000,000 articles, that took the statement for "well"
-        from 104 ms (walking and reading each match's article, then its row again by id) to 25.
+        It scores rows of RANKING_VECTORS_TABLE, where each vector is stored whole in its row:
+        scored from the articles' own vectors, each stored out of line, the scoring took about
+        10 µs an article more. The rows are found one of three ways:
+
+        - Sorted (or holding every result), with no one named: listed by the rows' own GIN index,
+          within the months the window reaches back to (``window_floor``), each scored as it is
+          read, and the newest RANK_WINDOW kept (sorted with their scores, not their vectors). No
+          article is read: "sorry -mind" at 1,000,000 articles, 87 ms for the statement that found
+          the window among the articles and then read each one's row by id, 67 ms so.
+        - Sorted, naming people: their linked articles are results too, which the rows cannot
+          tell, so the window's ids (the newest RANK_WINDOW results, sorted by date without being
+          scored) are found among the articles, and their rows read by id. So too when the counts
+          listed the results' ids (``result_ids``).
+        - Walked (see WINDOW_WALK_TEST_COST): along the rows newest first, each tested against the
+          words, and the window's scored as they are met: no article is read for it, and no row
+          twice. At 1,000,000 articles, that took the statement for "well" from 104 ms (walking and
+          reading each match's article, then its row again by id) to 25.
 
         The page's articles are then read by id, scored and annotated as the scored queryset's
         (``ArticleSearch.window_hits``, from the same vectors), in the order of the ids.
         """
-        if self.search.results_walked or (self.search.windowed and not self.search.window_sorted):
-            walked = self.ranked.filter(self.search.ranking_vector_match())
-            walked = walked.order_by().values("article_id", "published_on", "length", "vector")
-            if self.search.windowed:  # the newest matches; all of them otherwise, in no order
+        search = self.search
+        row_fields = ("article_id", "published_on", "length", "vector")
+        # With more matches listed than the window holds, the newest of them are kept once scored.
+        newest_kept = None
+        walks = search.results_walked or (search.windowed and not search.window_sorted)
+        if walks:
+            walked = self.ranked.filter(search.ranking_vector_match()).order_by().values(*row_fields)
+            if search.windowed:  # the newest matches; all of them otherwise, in no order
                 walked = walked.order_by(F("published_on").desc(nulls_last=True), "-article_id")[: self.size]
             rows_sql, rows_params = walked.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
+        elif not search.people_by_term and search.result_ids is None:
+            since = Q(published_on__gte=search.window_floor) if search.windowed and search.window_floor else None
+            listed = self.ranked.filter(search.ranking_vector_match(since)).order_by().values(*row_fields)
+            rows_sql, rows_params = listed.query.sql_with_params()
+            rows = f"({rows_sql}) AS ranked"
+            newest_kept = self.size if search.windowed else None
         else:
-            if not self.search.windowed:  # every result is scored
-                window = self.scored.order_by()
-            else:
-                window = self.scored.sorted_by(SORT_NEWEST, few=True)
+            # Every result is scored, or the newest RANK_WINDOW of them.
+            window = self.scored.sorted_by(SORT_NEWEST, few=True) if search.windowed else self.scored.order_by()
             window_sql, rows_params = window.values("pk")[: self.size].query.sql_with_params()
             rows = f"{RANKING_VECTORS_TABLE} AS ranked WHERE ranked.article_id = ANY (ARRAY({window_sql}))"
-        rank_sql, rank_params = self.search.rank_sql()
-        alias_sql, alias_params = self.search.alias_sql()
+        rank_sql, rank_params = search.rank_sql()
+        alias_sql, alias_params = search.alias_sql()
         row_columns = {"{vector}": "ranked.vector", "{length}": "ranked.length", "{article}": "ranked.article_id"}
         for placeholder, column in row_columns.items():
             rank_sql, alias_sql = rank_sql.replace(placeholder, column), alias_sql.replace(placeholder, column)
         # Scored and told apart once each, in a subquery kept apart (OFFSET 0), not again for the order.
+        scored_sql = (
+            f"SELECT ranked.article_id, ranked.published_on, {rank_sql} AS rank, {alias_sql} AS alias_match"
+            f" FROM {rows} OFFSET 0"
+        )
+        params = [*rank_params, *alias_params, *rows_params]
+        if newest_kept is not None:
+            # Scored before they are sorted by date: sorted first, each row carried its vector
+            # ("sorry -mind" at 1,000,000 articles: 5,328 rows, 36 MB sorted in 24 ms).
+            scored_sql = (
+                f"SELECT * FROM ({scored_sql}) AS listed"
+                " ORDER BY listed.published_on DESC NULLS LAST, listed.article_id DESC LIMIT %s"
+            )
+            params.append(newest_kept)
         with read_connection().cursor() as cursor:
+            if walks:
+                # Walked as weighed (``ArticleSearch._index_finds``), not listed by the GIN index: the
+                # planner took that for a common word within one source at 1,000,000 articles, and
+                # listed 356,000 articles to keep the source's 4,462 (a page of 92 ms took 166).
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute(
                 "SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER ()"
-                f" FROM (SELECT ranked.article_id, ranked.published_on, {rank_sql} AS rank,"
-                f" {alias_sql} AS alias_match FROM {rows} OFFSET 0) AS scored"
+                f" FROM ({scored_sql}) AS scored"
                 " ORDER BY scored.alias_match, scored.rank DESC, scored.published_on DESC NULLS LAST,"
                 " scored.article_id DESC LIMIT %s OFFSET %s",
-                [*rank_params, *alias_params, *rows_params, stop - start, start],
+                [*params, stop - start, start],
             )
             found = cursor.fetchall()
+            if walks:
+                cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
         if found:
             self.window_in_text = found[0][1]
         ids = [article_id for article_id, _ in found]

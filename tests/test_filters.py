@@ -443,25 +443,78 @@ def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_queryse
     assert len(one_queryset) == len(articles)
 
 
-def window_statement(params: dict) -> str:
-    """The first statement a page of the first two results of ``params`` executes: the window's."""
+def window_statements(params: dict) -> list[str]:
+    """The statements a page of the first two results of ``params`` executes up to the window's, included."""
     filterset = valid(params)
-    pages = filterset.pages(filterset.counts().total)
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months)
     with CaptureQueriesContext(connection) as captured:
         pages[0:2]
-    return captured[0]["sql"]
+    statements = [query["sql"] for query in captured]
+    window = next(n for n, sql in enumerate(statements) if sql.startswith("SELECT scored.article_id"))
+    return statements[: window + 1]
 
 
-def test_a_sorted_window_is_found_then_scored_from_the_ranking_vectors(monkeypatch):
+def window_statement(params: dict) -> str:
+    """The statement that finds a page of the first two results of ``params`` in the window."""
+    return window_statements(params)[-1]
+
+
+WINDOW_LISTED_END = (
+    " OFFSET 0) AS listed ORDER BY listed.published_on DESC NULLS LAST, listed.article_id DESC LIMIT 3) AS scored"
+)
+
+
+def test_a_sorted_window_is_listed_from_the_ranking_vectors_and_scored_before_its_newest_are_kept(monkeypatch):
+    """Through their own GIN index: no article is read for it, and rows are sorted without their vectors."""
     mixed_dates_matching("conscription")
+    dated(datetime.date(2021, 5, 20), body="Conscription again, later that month.")  # the window's last month
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    statements = window_statements({"q": "conscription"})
+    assert len(statements) == 1  # listed, not walked: no setting changed for it
+    scoring, listed = statements[0].split(" AS alias_match FROM (", 1)
+    listed, kept = listed.split(") AS ranked", 1)
+    assert scoring.startswith("SELECT scored.article_id, count(*)")
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
+    assert listed.startswith('SELECT "articles_ranking_vector"."article_id" AS "article_id",')
+    assert '"articles_ranking_vector"."vector" @@' in listed
+    assert '"articles_ranking_vector"."published_on" >= \'2021-05-01\'::date' in listed  # the months reached
+    assert "articles_article" not in listed and "ORDER BY" not in listed and "LIMIT" not in listed
+    assert kept.startswith(WINDOW_LISTED_END)
+
+
+def test_a_sorted_window_of_a_search_naming_someone_is_found_among_the_articles_then_scored(monkeypatch):
+    """Their linked articles are results too, which the ranking vectors alone cannot tell."""
+    mixed_dates_matching("conscription")
+    smith = PersonFactory(name="Conscription Smith")
+    dated(datetime.date(2024, 1, 1), body="Smith said so.").people.add(smith)
+    vocabulary_refresh()
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
     statement = window_statement({"q": "conscription"})
     scoring, rest = statement.split(" FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(", 1)
     window = rest.rsplit(")) OFFSET 0) AS scored ORDER BY ", 1)[0]
-    assert scoring.startswith("SELECT scored.article_id")
     assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
     assert "ts_rank_cd" not in window  # found before it is scored
-    assert '"articles_article"."search_vector" @@' in window
+    assert window.startswith('SELECT "articles_article"."id" AS "pk" FROM "articles_article"')
+    assert '"search_vector" @@' in window and '"articles_article_people"' in window
+
+
+def test_a_walked_window_is_walked_with_bitmap_scans_off_for_its_statement_alone(monkeypatch):
+    """So PostgreSQL walks the date index as weighed, never listing the matches by the GIN index."""
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    with CaptureQueriesContext(connection) as captured:
+        pages[0:2]
+    statements = [query["sql"] for query in captured]
+    assert statements[0] == "SET LOCAL enable_bitmapscan = off"
+    assert statements[1].startswith("SELECT scored.article_id")
+    assert statements[2] == "SET LOCAL enable_bitmapscan TO DEFAULT"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone() == ("on",)
 
 
 @pytest.mark.parametrize("source", [False, True])
@@ -547,12 +600,11 @@ def test_results_all_scored_within_one_source_may_be_found_by_walking_its_rankin
     assert isinstance(pages, WindowFirst) and pages.newest is None
     assert not filterset.article_search.windowed and filterset.article_search.results_walked is walked
     statement = window_statement(params)
-    if walked:
-        walk = statement.split(" AS alias_match FROM (", 1)[1].rsplit(") AS ranked OFFSET 0) AS scored ORDER BY ", 1)[0]
-        assert '"articles_ranking_vector"."source_id" IN' in walk and '"articles_ranking_vector"."vector" @@' in walk
-        assert "articles_article" not in walk and "ORDER BY" not in walk and "LIMIT" not in walk  # all, as met
-    else:
-        assert " FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(" in statement
+    # Walked or listed by the GIN index, the same rows: the source's that have the words, all of them.
+    rows = statement.split(" AS alias_match FROM (", 1)[1].rsplit(") AS ranked OFFSET 0) AS scored ORDER BY ", 1)[0]
+    assert '"articles_ranking_vector"."source_id" IN' in rows and '"articles_ranking_vector"."vector" @@' in rows
+    assert "articles_article" not in rows and "ORDER BY" not in rows and "LIMIT" not in rows
+    assert (window_statements(params)[0] == "SET LOCAL enable_bitmapscan = off") is walked
     assert len(one_queryset) == 5
     for start, stop in [(0, 5), (0, 2), (2, 4), (4, 5), (1, 20)]:
         page = pages[start:stop]
@@ -596,7 +648,10 @@ def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many
     assert not filterset.article_search.windowed
     with CaptureQueriesContext(connection) as captured:
         page = pages[0:20]
-    assert " FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(" in captured[0]["sql"]
+    # Read by their ids when the counts listed them; otherwise listed by the ranking vectors' GIN index.
+    by_id = " FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(" in captured[0]["sql"]
+    assert by_id is listed
+    assert ('"articles_ranking_vector"."vector" @@' in captured[0]["sql"]) is not listed
     assert page == one_queryset and len(page) == 5
     assert [hit.rank for hit in page] == [hit.rank for hit in one_queryset]
     assert all(hit.rank > 0 for hit in page)

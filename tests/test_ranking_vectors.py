@@ -85,3 +85,18 @@ def test_emptying_the_articles_empties_the_table():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
         cursor.execute("TRUNCATE articles_article CASCADE")
     assert ranking_vector_rows() == []
+
+
+def test_the_rows_with_words_are_listed_by_their_own_gin_index():
+    """Migration 0022: a ranking window is listed from the table alone (``WindowFirst``)."""
+    matching = ArticleFactory(body="Queues at the border crossing.")
+    ArticleFactory(body="Nothing of the sort.")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT article_id FROM articles_ranking_vector WHERE vector @@ to_tsquery('english', 'queue')"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT article_id FROM articles_ranking_vector WHERE vector @@ to_tsquery('english', 'queue')")
+        assert cursor.fetchall() == [(matching.pk,)]
+    assert "Bitmap Index Scan on articles_ranking_vector_gin" in plan
