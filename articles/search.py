@@ -1664,7 +1664,7 @@ class WindowFirst:
             rows_sql, rows_params = walked.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
         elif not search.people_by_term and search.result_ids is None:
-            since = Q(published_on__gte=search.window_floor) if search.windowed and search.window_floor else None
+            since = Q(published_on__gte=search.window_floor) if search.window_floor else None
             listed = self.ranked.filter(search.ranking_vector_match(since)).order_by().values(*row_fields)
             rows_sql, rows_params = listed.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
