@@ -643,7 +643,8 @@ class RankingVector(models.Model):
     newest articles for it, from here (``articles.search.WindowFirst``). A table kept by
     triggers on the articles (migrations 0020 and 0021), never written from Django: one row for
     each published article, none for the others. It has the article's source too, so a search
-    within one source walks that source's newest rows (``ArticleFilterSet.walk_scope``).
+    within one source walks that source's newest rows (``ArticleFilterSet.walk_scope``), and a GIN
+    index of its own (0022), through which a ranking window is listed without reading an article.
     """
 
     article = models.OneToOneField(

@@ -1,4 +1,4 @@
-"""The ranking vectors' table (migrations 0020 and 0021) follows the published articles, whatever writes them."""
+"""The ranking vectors' table (migrations 0020 to 0022) follows the published articles, whatever writes them."""
 
 import datetime
 
