@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from articles.citations import ARCHIVE_NAME, iso_date
 from articles.models import Article, Claim, ClaimRating, ClaimReport, Person, Source, TagKind
+from articles.paths import route_path
 
 Absolute = Callable[[str], str]
 
@@ -89,11 +89,11 @@ def timestamp(moment: datetime.datetime) -> str:
 
 
 def archive_website(absolute: Absolute) -> dict:
-    return {"@type": "WebSite", "name": ARCHIVE_NAME, "url": absolute(reverse("articles:home"))}
+    return {"@type": "WebSite", "name": ARCHIVE_NAME, "url": absolute(route_path("articles:home"))}
 
 
 def archive_organization(absolute: Absolute) -> dict:
-    return {"@type": "Organization", "name": ARCHIVE_NAME, "url": absolute(reverse("articles:home"))}
+    return {"@type": "Organization", "name": ARCHIVE_NAME, "url": absolute(route_path("articles:home"))}
 
 
 def person_node(person: Person, absolute: Absolute) -> dict:

@@ -12,6 +12,7 @@ from articles.models import (
     Claim,
     ClaimReport,
     DatePrecision,
+    NearDuplicate,
     Person,
     PersonAlias,
     SearchLog,
@@ -19,6 +20,8 @@ from articles.models import (
     Tag,
     TagKind,
     article_links_load,
+    article_page_read,
+    claim_reports_read,
 )
 from articles.text import body_sha256
 from tests.factories import (
@@ -278,3 +281,103 @@ def test_article_links_load_gives_each_article_its_authors_people_and_tags_by_na
     with CaptureQueriesContext(connection) as queries:
         article_links_load([])
     assert len(queries) == 0
+
+
+def stored_values(instance) -> dict:
+    """The values of ``instance``'s columns that it holds (not deferred)."""
+    deferred = instance.get_deferred_fields()
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in deferred
+    }
+
+
+ARTICLE_PAGE_FLAGS = ("claim_reports", "versions", "near_duplicates")
+
+
+def test_article_page_read_reads_what_the_orm_reads_its_source_and_its_flags_in_one_query():
+    source = SourceFactory(name="Fergana", description="Independent news on Central Asia.")
+    article = ArticleFactory(
+        source=source,
+        summary="Migrants are pressed to sign contracts.",
+        published_on=datetime.date(2022, 10, 3),
+        published_precision=DatePrecision.DAY,
+        url="https://example.org/report",
+    )
+    article.body = "The corrected text."
+    article.save()  # keeps the first text as a version
+    ClaimReportFactory(article=article)
+
+    with CaptureQueriesContext(connection) as queries:
+        read = article_page_read(article.pk, flags=ARTICLE_PAGE_FLAGS)
+        source_read = read.source
+    assert len(queries) == 1
+    expected = Article.objects.select_related("source").defer("search_vector").get(pk=article.pk)
+    assert stored_values(read) == stored_values(expected)
+    assert read.get_deferred_fields() == {"search_vector"}
+    assert stored_values(source_read) == stored_values(expected.source) and source_read.get_deferred_fields() == set()
+    assert (read.has_claim_reports, read.has_versions, read.has_near_duplicates) == (True, True, False)
+    assert read._state.db == "default" and not read._state.adding
+
+    other = ArticleFactory()
+    NearDuplicate.objects.create(article=other, other=article, shared_passages=2, shared_words=40, containment=0.5)
+    flagged = article_page_read(other.pk, flags=ARTICLE_PAGE_FLAGS)
+    assert (flagged.has_claim_reports, flagged.has_versions, flagged.has_near_duplicates) == (False, False, True)
+
+
+def test_article_page_read_finds_only_articles_with_a_page():
+    published, retracted = ArticleFactory(), ArticleFactory(status=ArticleStatus.RETRACTED)
+    draft = ArticleFactory(status=ArticleStatus.DRAFT)
+    assert {article.pk for article in Article.objects.public()} == {published.pk, retracted.pk}
+    assert article_page_read(published.pk).status == ArticleStatus.PUBLISHED
+    assert article_page_read(retracted.pk).retraction_note == retracted.retraction_note
+    assert article_page_read(draft.pk) is None
+    assert article_page_read(draft.pk + 1000) is None
+    # Without a source, and without flags asked for.
+    read = article_page_read(published.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert read.source is None
+    assert len(queries) == 0
+    assert not any(name.startswith("has_") for name in vars(read))
+
+
+def test_claim_reports_read_gives_the_claims_by_paragraph_with_their_claimants_in_one_query():
+    article, elsewhere = ArticleFactory(), ArticleFactory()
+    chupik, fergana = PersonFactory(name="Valentina Chupik"), SourceFactory(name="Fergana")
+    by_person = ClaimFactory(claimant_person=chupik, rating="supported")
+    by_source = ClaimFactory(claimant_person=None, claimant_source=fergana)
+    by_both = ClaimFactory(claimant_person=chupik, claimant_source=fergana)
+    ClaimReportFactory(article=article, claim=by_both, paragraph=2)
+    ClaimReportFactory(article=article, claim=by_person, paragraph=5)
+    ClaimReportFactory(article=article, claim=by_source, paragraph=2)
+    ClaimReportFactory(article=elsewhere, claim=by_person, paragraph=1)
+    # Stored again after the others (an update writes a new row): neither table then holds the two
+    # claims of paragraph 2 in the order of their ids, which only the statement's order gives.
+    by_source.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        reports = claim_reports_read(article)
+        shown = [
+            (report.paragraph, report.claim.statement, report.claim.claimant_person, report.claim.claimant_source)
+            for report in reports
+        ]
+        assert all(report.article is article for report in reports)
+    assert len(queries) == 1
+    assert shown == [
+        (2, by_source.statement, None, fergana),
+        (2, by_both.statement, chupik, fergana),
+        (5, by_person.statement, chupik, None),
+    ]
+    expected = list(
+        ClaimReport.objects.filter(article=article)
+        .select_related("claim__claimant_person", "claim__claimant_source")
+        .order_by("paragraph", "claim_id")
+    )
+    for report, orm_report in zip(reports, expected, strict=True):
+        assert stored_values(report) == stored_values(orm_report)
+        assert stored_values(report.claim) == stored_values(orm_report.claim)
+        for claimant in ("claimant_person", "claimant_source"):
+            read, orm_read = getattr(report.claim, claimant), getattr(orm_report.claim, claimant)
+            assert (read and stored_values(read)) == (orm_read and stored_values(orm_read))
+    assert claim_reports_read(ArticleFactory()) == []

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from html import escape
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from articles.citations import ARCHIVE_NAME, PartialDate
 from articles.feeds import archive_feed_title, entity_feed_title, search_feed_title, with_query
 from articles.models import DatePrecision
+from articles.paths import route_path
 from articles.structured_data import web_address
 from articles.timeline import Timeline
 from articles.timeline import timeline_chart as draw_timeline
@@ -32,7 +33,7 @@ def nav_link(context, section: str, label: str) -> str:
     match = getattr(context.get("request"), "resolver_match", None)
     url_name = match.url_name if match else ""
     current = {f"{section}_list": "page", f"{section}_detail": "true"}.get(url_name)
-    href = reverse(f"articles:{section}_list")
+    href = route_path(f"articles:{section}_list")
     if current:
         return format_html('<a href="{}" aria-current="{}">{}</a>', href, current, label)
     return format_html('<a href="{}">{}</a>', href, label)
@@ -256,12 +257,12 @@ def page_feed(context) -> PageFeed | None:
         filterset = context.get("filter")
         valid = filterset is not None and filterset.is_valid()
         title = search_feed_title(filterset) if valid else f"Search — {ARCHIVE_NAME}"
-        path = with_query(reverse("articles:search_feed"), params.urlencode())
+        path = with_query(route_path("articles:search_feed"), params.urlencode())
     elif feed_name in ("source_feed", "person_feed", "tag_feed") and entity is not None:
         title = entity_feed_title(entity)
-        path = reverse(f"articles:{feed_name}", kwargs={"pk": entity.pk, "slug": entity.slug})
+        path = route_path(f"articles:{feed_name}", pk=entity.pk, slug=entity.slug)
     else:
-        title, path = archive_feed_title(), reverse("articles:archive_feed")
+        title, path = archive_feed_title(), route_path("articles:archive_feed")
     return PageFeed(url=request.build_absolute_uri(path), title=title)
 
 
@@ -271,7 +272,7 @@ def json_twin_url(context) -> str | None:
     if match is None or not match.url_name:
         return None
     try:
-        path = reverse(f"api:{match.url_name}", kwargs=match.kwargs)
+        path = route_path(f"api:{match.url_name}", **match.kwargs)
     except NoReverseMatch:  # no such route in the API (or no API yet)
         return None
     request = context["request"]

@@ -8,12 +8,12 @@ these tags only add what the request knows: the absolute addresses and today's d
 """
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from articles import citations, structured_data
 from articles.models import Article, Claim, Person, Source, Tag
+from articles.paths import route_path
 
 register = template.Library()
 
@@ -39,14 +39,12 @@ def cite_article(context, article: Article) -> dict:
     number = len(article.earlier_versions) + 1
     return {
         "article": article,
-        "text_url": request.build_absolute_uri(
-            reverse("articles:article_version", kwargs={**kwargs, "number": number})
-        ),
+        "text_url": request.build_absolute_uri(route_path("articles:article_version", **kwargs, number=number)),
         "archive_url": archive_url,
         "accessed": accessed,
         "citations": citations.text_citations(article, archive_url=archive_url, accessed=accessed),
         "downloads": [
-            (download, reverse("articles:article_citation", kwargs={**kwargs, "fmt": fmt}))
+            (download, route_path("articles:article_citation", **kwargs, fmt=fmt))
             for fmt, download in citations.DOWNLOADS.items()
         ],
     }
