@@ -227,11 +227,11 @@ LOGGING = {
 
 # Public pages and the search page's counts, cached until the archive changes (articles.caching);
 # 0 turns the cache off. In files, so the server's worker processes share one cache: a page is
-# built once, not once per worker.
+# built once, not once per worker (archive.filecache).
 ARCHIVE_CACHE_SECONDS = int(env("ARCHIVE_CACHE_SECONDS", "3600"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "archive.filecache.ArchiveFileCache",
         "LOCATION": env("ARCHIVE_CACHE_DIR", str(BASE_DIR / ".cache")),
         "OPTIONS": {"MAX_ENTRIES": int(env("ARCHIVE_CACHE_ENTRIES", "2000"))},
     }

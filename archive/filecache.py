@@ -1,0 +1,40 @@
+"""The cache the archive's pages and counts are kept in (``CACHES``): Django's file cache, written for less.
+
+Files, so that the server's worker processes share one cache, with no other server to run.
+Django's ``FileBasedCache`` makes each write pay for two things this one does not:
+
+- It lists the whole folder to count the entries, on every write, so as to remove a third of
+  them once there are ``MAX_ENTRIES``. Once the cache had filled (2,000 entries, the archive's
+  default), that listing took 2.9 ms of the 5.2 a write took, against 0.8 ms for a write to an
+  empty folder: every page built from then on paid it. Here the entries are counted on one
+  write in ``CULL_CHECK_EVERY``, in each process: the cache may hold that many entries more
+  than ``MAX_ENTRIES`` for each process writing to it, before a third are removed.
+- It compresses at zlib's default level. The fastest level took 0.18 ms to compress a page of
+  21 KB, against 0.47, for a file 9% larger (7.5 KB against 6.9).
+"""
+
+import itertools
+import pickle
+import zlib
+
+from django.core.cache.backends.filebased import FileBasedCache
+
+CULL_CHECK_EVERY = 50
+COMPRESSION_LEVEL = 1  # zlib's fastest; reading back does not depend on it
+
+
+class ArchiveFileCache(FileBasedCache):
+    """``FileBasedCache``, counting its entries on one write in ``CULL_CHECK_EVERY`` and compressing faster."""
+
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._writes = itertools.count(1)
+
+    def _cull(self) -> None:
+        if next(self._writes) % CULL_CHECK_EVERY == 0:
+            super()._cull()
+
+    def _write_content(self, file, timeout, value) -> None:
+        # As Django's, at another compression level: the expiry time, then the compressed value.
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), COMPRESSION_LEVEL))
