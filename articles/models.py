@@ -1153,14 +1153,25 @@ class NearDuplicate(models.Model):
 
 class SearchLogQuerySet(models.QuerySet):
     def record(self, *, query: str, filters: dict[str, list[str]], result_count: int, duration_ms: int) -> "SearchLog":
-        """Log one search: the words as typed, the filters, what it found and how long it took."""
-        return self.create(
-            query=query[: SearchLog.QUERY_MAX_LENGTH],
-            query_normalised=" ".join(query.lower().split())[: SearchLog.QUERY_MAX_LENGTH],
-            filters=filters,
-            result_count=result_count,
-            duration_ms=duration_ms,
-        )
+        """Log one search: the words as typed, the filters, what it found and how long it took.
+
+        Its transaction commits without waiting for the row to reach the disk (``synchronous_commit``
+        off): the reader does not wait on the server's disk for a statistic, which took up to 4 ms
+        a commit (10,000 articles, another database being built). A crash of the database server
+        may lose the last searches logged, never more. Within a search request's transaction (the
+        search page's, on the primary) that is the request's whole transaction, which writes
+        nothing else.
+        """
+        database = router.db_for_write(self.model)  # the primary, as ``create`` writes to
+        with transaction.atomic(using=database, savepoint=False), connections[database].cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            return self.create(
+                query=query[: SearchLog.QUERY_MAX_LENGTH],
+                query_normalised=" ".join(query.lower().split())[: SearchLog.QUERY_MAX_LENGTH],
+                filters=filters,
+                result_count=result_count,
+                duration_ms=duration_ms,
+            )
 
     def since(self, moment) -> "SearchLogQuerySet":
         return self.filter(searched_at__gte=moment)

@@ -213,6 +213,27 @@ def test_the_search_report_counts_searches_by_their_words_and_lists_those_that_f
     assert nothing == [("chupik", 2), ("cupik", 1)]
 
 
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_a_logged_search_commits_without_waiting_for_the_disk():
+    """Within a transaction, as a search request's: the whole transaction commits so."""
+    assert synchronous_commit() == "on"
+    SearchLog.objects.record(query="Chupik", filters={}, result_count=1, duration_ms=5)
+    assert synchronous_commit() == "off"
+    assert SearchLog.objects.get().query == "Chupik"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_logged_outside_a_transaction_commits_so_alone():
+    SearchLog.objects.record(query="Chupik", filters={}, result_count=1, duration_ms=5)
+    assert synchronous_commit() == "on"  # for what the connection does next
+    assert SearchLog.objects.get().query == "Chupik"
+
+
 def test_public_sources_people_and_tags_are_all_but_those_only_unpublished_work_names():
     """Named by a published article or a claim one reports: public. Named by nothing yet: public too
     (an editor's own entry). Named only by drafts, retracted articles or unreported claims: hidden."""
