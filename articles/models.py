@@ -640,9 +640,9 @@ def _article_links_sql() -> str:
 
 
 # An article page's own statements (``article_page_read``, ``claim_reports_read``), written once
-# per process. The ORM spent about 0.8 ms of each page writing them and building their rows into
-# objects, more than PostgreSQL took to plan and run them: the article's statement took 1.3 ms
-# through a queryset and 0.5 as written here, the claims' 1.3 against 0.4 (10,000 articles).
+# per process. The ORM spent about 1 ms on each writing it and building its rows into objects,
+# more than PostgreSQL took to plan and run it: the article's statement took 1.7 ms through a
+# queryset and 0.7 as written here, the claims' 1.9 against 0.7 (10,000 articles).
 ARTICLE_PAGE_DEFERRED = ("search_vector",)  # for searching only, and as long as the text
 
 
