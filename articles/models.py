@@ -687,7 +687,9 @@ def claim_reports_read(article: "Article") -> list["ClaimReport"]:
     return reports
 
 
-def _row_instances(database: str, row: Sequence, segments: Sequence[tuple[type[models.Model], tuple[str, ...]]]):
+def _row_instances(
+    database: str, row: Sequence, segments: Sequence[tuple[type[models.Model], tuple[str, ...]]]
+) -> list[models.Model | None]:
     """The model instances a row of joined tables holds, one for each ``(model, attnames)`` segment,
     in order; None for a segment whose id (its first attname) is null: an outer join that found none.
     """
