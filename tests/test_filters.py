@@ -483,6 +483,43 @@ def test_a_sorted_window_is_listed_from_the_ranking_vectors_and_scored_before_it
     assert kept.startswith(WINDOW_LISTED_END)
 
 
+def test_a_sorted_window_may_test_its_floor_on_each_row_listed_rather_than_through_the_date_index(monkeypatch):
+    """With few rows listed for many articles since the floor (WINDOW_FLOOR_ROW_TEST_SHARE)."""
+    mixed_dates_matching("conscription")
+    dated(datetime.date(2021, 5, 20), body="Conscription again, later that month.")  # the window's last month
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.WINDOW_FLOOR_ROW_TEST_SHARE", 100)
+    listed = window_statement({"q": "conscription"}).split(" AS alias_match FROM (", 1)[1]
+    listed, kept = listed.split(") AS ranked", 1)
+    inner, outer = listed.split(" OFFSET 0) AS matched ", 1)
+    assert inner.startswith('SELECT * FROM (SELECT "articles_ranking_vector"."article_id" AS "article_id",')
+    assert '"articles_ranking_vector"."vector" @@' in inner and "published_on" not in inner.split(" WHERE ", 1)[1]
+    assert outer == "WHERE matched.published_on >= '2021-05-01'::date"
+    assert kept.startswith(WINDOW_LISTED_END)
+
+
+def test_whether_the_floor_is_tested_on_rows_weighs_the_rows_listed_against_the_articles_walked(monkeypatch):
+    """listed * results / (RANK_WINDOW * articles walked): a word in every article of four, all results."""
+    for day in (datetime.date(2020, 1, 1), datetime.date(2021, 1, 1), datetime.date(2022, 1, 1)):
+        dated(day, body=f"Conscription, again in {day.year}.")
+    dated(datetime.date(2023, 1, 1), body="Mobilisation, again.")
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)
+    walk_scopes = []
+
+    def decided(share: float) -> bool:
+        monkeypatch.setattr("articles.search.WINDOW_FLOOR_ROW_TEST_SHARE", share)
+        search = ArticleSearch("conscription", published=True)
+        search.fallback_decide(Article.objects.published())
+        search.count_known(3, [(datetime.date(2022, 1, 1), "day", 3)], walk_scope=lambda: walk_scopes.append(1))
+        assert search.window_sorted
+        return search.floor_tested_on_rows
+
+    share = 3 * 3 / (2 * 4)
+    assert decided(share + 0.01) and not decided(share)
+    assert len(walk_scopes) == 2  # asked once a search
+
+
 def test_a_sorted_window_of_a_search_naming_someone_is_found_among_the_articles_then_scored(monkeypatch):
     """Their linked articles are results too, which the ranking vectors alone cannot tell."""
     mixed_dates_matching("conscription")
@@ -678,17 +715,21 @@ def test_a_window_is_scored_from_the_articles_as_they_are_after_an_edit_and_a_re
     assert page == list(valid({"q": "conscription"}).qs)
 
 
-def test_a_window_found_by_sorting_reads_only_the_months_it_reaches_back_to(monkeypatch):
+@pytest.mark.parametrize("floor_on_rows", [False, True])
+def test_a_window_found_by_sorting_reads_only_the_months_it_reaches_back_to(monkeypatch, floor_on_rows):
     mixed_dates_matching("conscription")
     dated(datetime.date(2021, 5, 20), body="Conscription again, later that month.")  # the window's last month
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
     one_queryset = list(valid({"q": "conscription"}).qs)
+    if floor_on_rows:
+        monkeypatch.setattr("articles.search.WINDOW_FLOOR_ROW_TEST_SHARE", 100)  # the date index would cost most
     filterset = valid({"q": "conscription"})
     counts = filterset.counts()
     with CaptureQueriesContext(connection) as queries:
         pages = filterset.pages(counts.total, counts.months)
         first_page = pages[0:2]
     assert filterset.article_search.window_sorted
+    assert filterset.article_search.floor_tested_on_rows is floor_on_rows
     assert filterset.article_search.window_floor == datetime.date(2021, 5, 1)  # 1 match in 2023, 3 in May 2021
     assert "'2021-05-01'" in queries[0]["sql"]
     assert first_page == one_queryset[0:2]
