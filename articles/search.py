@@ -1251,10 +1251,9 @@ class ArticleSearch:
         if not self.window_sorted and self._index_finds(RANK_WINDOW, total, walk_scope):
             self.window_sorted = True
             self.window_floor = month_reached(months, RANK_WINDOW)
-            self.floor_tested_on_rows = (
-                not self.people_by_term
-                and self._listed_share(RANK_WINDOW, total, walk_scope) < WINDOW_FLOOR_ROW_TEST_SHARE
-            )
+            if not self.people_by_term:
+                listed, walked = self._listed_and_walked(RANK_WINDOW, total, walk_scope)
+                self.floor_tested_on_rows = listed < walked * WINDOW_FLOOR_ROW_TEST_SHARE
             return True
         return applied_again
 
@@ -1265,16 +1264,18 @@ class ArticleSearch:
         walk along the ranking vectors tests their words only."""
         if self.people_by_term:
             return True
-        return self._listed_share(wanted, total, walk_scope) <= WINDOW_WALK_TEST_COST
+        listed, walked = self._listed_and_walked(wanted, total, walk_scope)
+        return listed <= walked * WINDOW_WALK_TEST_COST
 
-    def _listed_share(self, wanted: int, total: int, walk_scope: Callable[[], int | None] | None) -> float:
-        """How many rows the GIN index lists for the newest ``wanted`` of ``total`` results, against
-        how many a walk along the date index meets (``wanted`` in ``total`` of the articles walked):
-        listed * total / (wanted * articles walked). ``walk_scope`` is asked once a search."""
+    def _listed_and_walked(
+        self, wanted: int, total: int, walk_scope: Callable[[], int | None] | None
+    ) -> tuple[int, int]:
+        """How many rows the GIN index lists for the newest ``wanted`` of ``total`` results, and how
+        many a walk along the date index meets (``wanted`` in ``total`` of the articles walked), both
+        times ``total``: listed * total and wanted * articles walked. ``walk_scope`` is asked once."""
         if self._walk_scope is None:
             self._walk_scope = (walk_scope() if walk_scope is not None else None) or self._documents
-        listed = min(term.frequency for term in self.ranked_terms)
-        return listed * total / (wanted * self._walk_scope)
+        return min(term.frequency for term in self.ranked_terms) * total, wanted * self._walk_scope
 
     def _phrase_result_spans(self, months: list[MonthCountRow]):
         """``result_months_spans`` of ``months`` for a search with a phrase and every word matched, else None."""

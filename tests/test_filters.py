@@ -622,6 +622,18 @@ def test_a_walk_within_one_source_is_weighed_against_that_sources_articles_only(
     assert two_sources.article_search.window_sorted
 
 
+def test_a_sources_walk_scope_is_counted_once_a_published_state():
+    articles = mixed_dates_matching("conscription")
+    source = in_one_source(articles[:4])
+    params = {"q": "conscription", "source": source.slug}
+    assert valid(params).walk_scope() == 4
+    with CaptureQueriesContext(connection) as queries:
+        assert valid(params).walk_scope() == 4
+    assert not any("COUNT(" in query["sql"] for query in queries)
+    dated(datetime.date(2024, 2, 1), body="Conscription, once more.", source=source)  # a new published state
+    assert valid(params).walk_scope() == 5
+
+
 @pytest.mark.parametrize("walked", [False, True])
 def test_results_all_scored_within_one_source_may_be_found_by_walking_its_ranking_vectors(monkeypatch, walked):
     """Fewer results than the window: every one is scored, found through the GIN index or, when it
