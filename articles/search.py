@@ -19,7 +19,7 @@ table (in how many published articles each stored lexeme occurs) and N and the
 mean length from ``articles_search_stats``, both kept with the vocabulary (counted
 as articles are imported, published, retracted or edited; rebuilt by
 ``vocabulary_refresh``); they are read
-once per query, for its few lexemes. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
+once per query, for its few lexemes, and remembered per published state. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
 len = the size of its text (title, summary and body in bytes: proportional to its
 words, and read without unpacking the text); tf = occurrences in the stored vector,
@@ -774,22 +774,9 @@ class ArticleSearch:
         documents = 0
         average_length = 0.0
         if spellings:
-            with read_connection().cursor() as cursor:
-                cursor.execute(
-                    """
-                    SELECT typed.spelling, stem.lexeme, coalesce(lexeme_stats.ndoc, 0),
-                           search_stats.articles, search_stats.average_length
-                    FROM unnest(%s::text[]) AS typed(spelling)
-                    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, typed.spelling)))
-                        AS stem(lexeme)
-                    LEFT JOIN articles_lexeme_stats AS lexeme_stats ON lexeme_stats.lexeme = stem.lexeme
-                    CROSS JOIN articles_search_stats AS search_stats
-                    """,
-                    [spellings, SEARCH_CONFIG],
-                )
-                for spelling, lexeme, frequency, *totals in cursor.fetchall():
-                    lexemes.setdefault(spelling, {})[lexeme] = frequency
-                    documents, average_length = totals
+            for spelling, lexeme, frequency, *totals in _lexeme_statistics(tuple(spellings)):
+                lexemes.setdefault(spelling, {})[lexeme] = frequency
+                documents, average_length = totals
         self._documents, self._average_length = documents, average_length
         # What the words and names searched stem to: the headlines' clues (``headlines``).
         self._ranking_lexemes = [lexeme for found in lexemes.values() for lexeme in found]
@@ -1774,6 +1761,34 @@ class _VectorSQL(Func):
             assert not column_params  # a column: it may be named any number of times
             sql = sql.replace(f"{{{placeholder}}}", column_sql)
         return sql, list(self.params)
+
+
+def _lexeme_statistics(spellings: tuple[str, ...]) -> list[tuple]:
+    """(spelling, lexeme, articles with the lexeme, articles, mean length) for each lexeme ``spellings`` stem to.
+
+    Remembered per published state (``caching.remembered``): the statistics are kept with the
+    published articles, and the same words are searched again and again (0.5 ms a search at
+    1,000,000 articles).
+    """
+    from articles.caching import remembered  # it reads the database through this module
+
+    def read() -> list[tuple]:
+        with read_connection().cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT typed.spelling, stem.lexeme, coalesce(lexeme_stats.ndoc, 0),
+                       search_stats.articles, search_stats.average_length
+                FROM unnest(%s::text[]) AS typed(spelling)
+                CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector(%s::regconfig, typed.spelling)))
+                    AS stem(lexeme)
+                LEFT JOIN articles_lexeme_stats AS lexeme_stats ON lexeme_stats.lexeme = stem.lexeme
+                CROSS JOIN articles_search_stats AS search_stats
+                """,
+                [list(spellings), SEARCH_CONFIG],
+            )
+            return cursor.fetchall()
+
+    return remembered("lexeme statistics", spellings, read)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from articles import search
+from articles.caching import one_published_state
 from articles.models import Article, ArticleStatus, Person
 from articles.search import SORT_NEWEST, ArticleSearch, month_reached
 from articles.services import vocabulary_refresh
@@ -941,9 +942,28 @@ def test_a_surname_naming_several_people_is_as_rare_as_the_word_itself():
     assert prepared.ranked_terms[0].idf == pytest.approx(search.inverse_document_frequency(10, 1))
 
 
+def test_the_lexeme_statistics_are_read_once_a_published_state():
+    ArticleFactory(body="A walrus was sighted.")
+    vocabulary_refresh()
+
+    def statistics_reads(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries, one_published_state():
+            assert ArticleSearch(query).ranked_terms
+        return sum("articles_lexeme_stats" in query["sql"] for query in queries)
+
+    assert statistics_reads("walrus") == 1
+    assert statistics_reads("walrus") == 0
+    assert statistics_reads("walrus sighted") == 1  # other words: other statistics
+    ArticleFactory(body="Another walrus.")  # a new published state
+    vocabulary_refresh()
+    assert statistics_reads("walrus") == 1
+    assert ArticleSearch("walrus").ranked_terms[0].frequency == 2
+
+
 def test_preparing_and_running_a_fallback_takes_a_bounded_number_of_queries():
     def queries_for(query: str) -> int:
-        with CaptureQueriesContext(connection) as queries:
+        # As in a search request, which reads the published state once (the values it remembers are keyed by it).
+        with CaptureQueriesContext(connection) as queries, one_published_state():
             list(Article.objects.search(query, aliases=False))
         return len(queries)
 
