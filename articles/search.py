@@ -18,8 +18,8 @@ Each term's document frequency comes from the ``articles_lexeme_stats``
 table (in how many published articles each stored lexeme occurs) and N and the
 mean length from ``articles_search_stats``, both kept with the vocabulary (counted
 as articles are imported, published, retracted or edited; rebuilt by
-``vocabulary_refresh``); they are read
-once per query, for its few lexemes, and remembered per published state. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
+``vocabulary_refresh``); they are read once per query, for its few lexemes, and
+remembered per published state. An article's score is Σ idf·tf·(k1+1)/(tf + k1·(1 - b + b·len/avglen))
 over the terms it matches (k1 1.2, b 0.75; idf = ln(1 + (N - df + 0.5)/(df + 0.5));
 len = the size of its text (title, summary and body in bytes: proportional to its
 words, and read without unpacking the text); tf = occurrences in the stored vector,

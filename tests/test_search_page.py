@@ -387,6 +387,24 @@ def test_query_count_is_fixed(client):
     assert max(many) <= MAX_QUERIES, many
 
 
+@pytest.mark.parametrize("query_string", ["?q=conscription", "?q=conscription&sort=newest", ""])
+def test_the_results_are_read_with_only_the_fields_the_page_shows(client, query_string):
+    add_matching_articles(
+        range(3), source=SourceFactory(), tags=[TagFactory()], people=[PersonFactory()], claim=ClaimFactory()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, query_string)
+    assert len(response.context["articles"]) == 3
+    read = [query["sql"] for query in queries if query["sql"].startswith('SELECT "articles_article"."id"')]
+    assert read
+    for sql in read:
+        assert '"articles_article"."body"' in sql and '"articles_source"."name"' in sql
+        selected = sql.split(" FROM ", 1)[0]
+        for unshown in ("created_at", "updated_at", "archived_at", "retraction_note", "description"):
+            assert f'"{unshown}"' not in selected, unshown
+        assert '"articles_article"."search_vector", "' not in selected  # read only to score a hit, if at all
+
+
 # --- The search log --------------------------------------------------------------------------------
 
 
