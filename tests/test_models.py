@@ -227,6 +227,22 @@ def test_a_logged_search_commits_without_waiting_for_the_disk():
     assert SearchLog.objects.get().query == "Chupik"
 
 
+def test_a_logged_search_is_one_statement_and_returns_the_row_as_stored():
+    query = "  Chupik   DEPORTATION " + "x" * 600
+    with CaptureQueriesContext(connection) as queries:
+        logged = SearchLog.objects.record(
+            query=query, filters={"tag": ["moscow", "Ünïcode"]}, result_count=3, duration_ms=7
+        )
+    assert len(queries) == 1 and queries[0]["sql"].startswith('INSERT INTO "articles_searchlog"')
+    stored = SearchLog.objects.get()
+    assert not logged._state.adding and logged._state.db == stored._state.db
+    for field in SearchLog._meta.concrete_fields:
+        assert getattr(logged, field.attname) == getattr(stored, field.attname), field.name
+    assert stored.query == query[: SearchLog.QUERY_MAX_LENGTH]
+    assert stored.query_normalised.startswith("chupik deportation xxx")
+    assert stored.filters == {"tag": ["moscow", "Ünïcode"]} and stored.searched_at is not None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_search_logged_outside_a_transaction_commits_so_alone():
     SearchLog.objects.record(query="Chupik", filters={}, result_count=1, duration_ms=5)
