@@ -325,14 +325,15 @@ LISTED_RESULTS = 1000
 # walking pays when listed > articles walked * this (``ArticleSearch._index_finds``). "long" within
 # one source (4,462 of its 12,800 articles; the GIN index lists 356,000): 106 and 125 ms.
 WINDOW_WALK_TEST_COST = 3
-# Sorted, the window's matches are those the GIN index lists from the window's floor on (``window_floor``).
-# PostgreSQL ANDs the GIN index's list with the date index's, which lists every article since the
-# floor: about listed * results / (RANK_WINDOW * articles walked) times fewer than the GIN index
-# does, when results are spread in time as articles are. Below this share the date is tested on each
-# listed row instead (``ArticleSearch.floor_tested_on_rows``): at 1,000,000 articles, "datab*" (the
-# GIN index lists 19,094; 253,689 articles since its floor) took the window's statement 68 ms with
-# the date index and 29 without; "sorry -mind" (78,320 listed, 67,363 since) 45 and 94, "optio*"
-# (83,676 and 62,844) 47 and 117. Listing one more row cost about 0.8 µs, one more date 0.2.
+# Sorted, the window is taken from the rows the GIN index lists from the window's floor on
+# (``window_floor``). PostgreSQL ANDs that list with the date index's, which lists every article since
+# the floor. When results are spread in time as articles are, the GIN index lists listed * results /
+# (RANK_WINDOW * articles walked) times as many rows as the date index does; below this share the
+# date is tested on each row listed instead (``ArticleSearch.floor_tested_on_rows``). At 1,000,000
+# articles, "datab*" (the GIN index lists 19,094; 253,689 articles since its floor) took the window's
+# statement 68 ms with the date index and 29 without; "sorry -mind" (78,320 listed, 67,363 since) 45
+# and 94, "optio*" (83,676 and 62,844) 47 and 117. Listing one more row cost about 0.8 µs, one more
+# date 0.2.
 WINDOW_FLOOR_ROW_TEST_SHARE = 0.25
 
 # Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
