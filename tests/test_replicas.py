@@ -242,7 +242,7 @@ def summary(statements: list[tuple[str, str]]) -> dict:
         if words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             table = words[2] if words[0].upper() != "UPDATE" else words[1]
             writes.add((alias, table.strip('"')))
-        elif words[0].upper() != "SET":  # a setting for what follows, as the search index scans
+        elif words[0].upper() != "SET":  # a setting for what follows, as a search request's first statement
             reads.add(alias)
         for name, marker in RAW_SQL_MARKERS.items():
             if marker in sql:
