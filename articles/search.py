@@ -940,15 +940,9 @@ class ArticleSearch:
         from articles.models import Article, ArticleStatus
 
         terms = self.ranked_terms
-        named = {person.pk: person for term in terms for person in term.people}
-        if not named:
+        enough, fewer = self._linked_enough(level)
+        if not enough and not fewer:
             return by_text if within is None else by_text & within
-        # A link to someone named by ``level`` of the terms (a full name's every word names the
-        # same people) is enough: those articles need no test but the exclusions'. At 1,000,000
-        # articles, testing the 8,489 linked to the people "Ramon Sanchez" names took 150 ms.
-        naming_terms = Counter(pk for term in terms for pk in {person.pk for person in term.people})
-        enough = [person for pk, person in named.items() if naming_terms[pk] >= level]
-        fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
         excluding = self._excluding()
         dated = within if within is not None else Q()
         if self.published and self.page_bound is not None:
@@ -985,6 +979,19 @@ class ArticleSearch:
                 .values("pk")
             )
         return Q(pk__in=gathered[0].union(*gathered[1:], all=True))
+
+    def _linked_enough(self, level: int) -> tuple[list, list]:
+        """The people named for whom a link counts as ``level`` of the ranked terms, and the others.
+
+        A link to someone named by ``level`` of the terms (a full name's every word names the same
+        people) is enough: those articles need no test but the exclusions'. At 1,000,000 articles,
+        testing the 8,489 linked to the people "Ramon Sanchez" names took 150 ms.
+        """
+        named = {person.pk: person for term in self.ranked_terms for person in term.people}
+        naming_terms = Counter(pk for term in self.ranked_terms for pk in {person.pk for person in term.people})
+        enough = [person for pk, person in named.items() if naming_terms[pk] >= level]
+        fewer = [person for pk, person in named.items() if naming_terms[pk] < level]
+        return enough, fewer
 
     def _excluding(self) -> Q:
         condition = Q()
@@ -1072,6 +1079,24 @@ class ArticleSearch:
         """The condition a result's RankingVector row meets (every word, within the date bounds in
         effect and ``extra``), for a search that names no one: the row has no links."""
         return self._bounds(Q(vector=self.text_query), *extra)
+
+    def ranking_vector_linked(self, *extra: Q | None) -> Q | None:
+        """The condition a result's RankingVector row meets when it is a result through a link alone:
+        linked to someone the search names, without every word in its text (``ranking_vector_match``
+        then holds the others), none excluded, within the date bounds in effect and ``extra``.
+
+        None when no one is named, or when a link to some of them is not enough for a match (each
+        term must then be counted through its link or its text: ``_or_linked_with``).
+        """
+        enough, fewer = self._linked_enough(len(self.ranked_terms))
+        if not enough or fewer:
+            return None
+        mentioned, authored = _linked_articles(enough)
+        excluded = [self._query(self._term_operand(term, with_names=False)) for term in self.parsed.excluded]
+        condition = Q(pk__in=mentioned.union(authored, all=True)) & ~Q(vector=self.text_query)
+        for query in excluded:
+            condition &= ~Q(vector=query)
+        return self._bounds(condition, *extra)
 
     def _alias_match(self, *, each: bool = False):
         """True for a hit linked to a person named but without the reader's spelling of the name
@@ -1655,10 +1680,15 @@ class WindowFirst:
           read, and the newest RANK_WINDOW kept (sorted with their scores, not their vectors). No
           article is read: "sorry -mind" at 1,000,000 articles, 87 ms for the statement that found
           the window among the articles and then read each one's row by id, 67 ms so.
-        - Sorted, naming people: their linked articles are results too, which the rows cannot
-          tell, so the window's ids (the newest RANK_WINDOW results, sorted by date without being
-          scored) are found among the articles, and their rows read by id. So too when the counts
-          listed the results' ids (``result_ids``).
+        - Sorted, naming people for whom a link is enough (``ranking_vector_linked``): as above, and
+          the rows of the articles linked to them, without the words, are added to those listed.
+          At 1,000,000 articles, "Ramon Sanchez" took 142 ms found among the articles (the text's
+          9,764 matches and the 8,489 linked articles each read there, to test the floor and the
+          status, then the window's 5,000 rows read by id) and 88 ms so.
+        - Sorted, naming people for some of the words only: a linked article's other words are then
+          tested on the article (``_or_linked_with``), so the window's ids (the newest RANK_WINDOW
+          results, sorted by date without being scored) are found among the articles, and their
+          rows read by id. So too when the counts listed the results' ids (``result_ids``).
         - Walked (see WINDOW_WALK_TEST_COST): along the rows newest first, each tested against the
           words, and the window's scored as they are met: no article is read for it, and no row
           twice. At 1,000,000 articles, that took the statement for "well" from 104 ms (walking and
@@ -1680,11 +1710,17 @@ class WindowFirst:
                 walked = walked.order_by(F("published_on").desc(nulls_last=True), "-article_id")[: self.size]
             rows_sql, rows_params = walked.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
-        elif not search.people_by_term and search.result_ids is None:
+        elif search.result_ids is None and (not search.people_by_term or search.ranking_vector_linked() is not None):
             floor = search.window_floor
             since = Q(published_on__gte=floor) if floor and not search.floor_tested_on_rows else None
             listed = self.ranked.filter(search.ranking_vector_match(since)).order_by().values(*row_fields)
             rows_sql, rows_params = listed.query.sql_with_params()
+            if search.people_by_term:
+                # The rows of the articles linked to the people named, without the words: apart from
+                # the text's matches, so the two are added together, not merged.
+                linked = self.ranked.filter(search.ranking_vector_linked(since)).order_by().values(*row_fields)
+                linked_sql, linked_params = linked.query.sql_with_params()
+                rows_sql, rows_params = f"({rows_sql}) UNION ALL ({linked_sql})", (*rows_params, *linked_params)
             if floor and search.floor_tested_on_rows:
                 # Kept apart (OFFSET 0), so that the floor cannot be taken into the date index.
                 rows_sql = f"SELECT * FROM ({rows_sql} OFFSET 0) AS matched WHERE matched.published_on >= %s"

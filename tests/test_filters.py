@@ -520,20 +520,81 @@ def test_whether_the_floor_is_tested_on_rows_weighs_the_rows_listed_against_the_
     assert len(walk_scopes) == 2  # asked once a search
 
 
-def test_a_sorted_window_of_a_search_naming_someone_is_found_among_the_articles_then_scored(monkeypatch):
-    """Their linked articles are results too, which the ranking vectors alone cannot tell."""
+def test_a_sorted_window_of_a_search_naming_someone_lists_the_texts_matches_and_the_linked_rows_apart(monkeypatch):
+    """A link is enough for a match: the rows linked to the people named, without the words, are added
+    to the rows the GIN index lists, and no article is read for the window."""
     mixed_dates_matching("conscription")
     smith = PersonFactory(name="Conscription Smith")
     dated(datetime.date(2024, 1, 1), body="Smith said so.").people.add(smith)
     vocabulary_refresh()
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
     statement = window_statement({"q": "conscription"})
+    scoring, listed = statement.split(" AS alias_match FROM (", 1)
+    listed, kept = listed.split(") AS ranked", 1)
+    by_text, linked = listed.split(") UNION ALL (", 1)
+    assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
+    assert by_text.startswith('(SELECT "articles_ranking_vector"."article_id" AS "article_id",')
+    assert '"articles_ranking_vector"."vector" @@' in by_text and "articles_article_people" not in by_text
+    assert '"articles_article_people"' in linked and '"articles_article_authors"' in linked
+    assert 'NOT ("articles_ranking_vector"."vector" @@' in linked  # the text's matches are listed already
+    assert '"articles_ranking_vector"."published_on" >= \'2021-05-01\'::date' in by_text  # the months reached
+    assert '"articles_ranking_vector"."published_on" >= \'2021-05-01\'::date' in linked
+    assert '"articles_article"' not in listed and "ts_rank_cd" not in listed
+    assert kept.startswith(WINDOW_LISTED_END)
+
+
+def test_a_sorted_window_naming_someone_for_some_of_the_words_is_found_among_the_articles_then_scored(monkeypatch):
+    """A link then counts for the words naming that person only: each linked article's other words
+    are tested on the article (``ArticleSearch._or_linked_with``), and the window's rows read by id."""
+    mixed_dates_matching("conscription")
+    smith = PersonFactory(name="Conscription Smith")
+    dated(datetime.date(2024, 1, 1), body="Smith filed a report.").people.add(smith)
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.PARTIAL_THRESHOLD", 1)  # every word, never some of them
+    statement = window_statement({"q": "conscription report"})
     scoring, rest = statement.split(" FROM articles_ranking_vector AS ranked WHERE ranked.article_id = ANY (ARRAY(", 1)
     window = rest.rsplit(")) OFFSET 0) AS scored ORDER BY ", 1)[0]
     assert "ts_rank_cd('{1.0,1.0,1.0,1.0}'::float4[], ranked.vector" in scoring
     assert "ts_rank_cd" not in window  # found before it is scored
     assert window.startswith('SELECT "articles_article"."id" AS "pk" FROM "articles_article"')
     assert '"search_vector" @@' in window and '"articles_article_people"' in window
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"q": "conscription"}, id="a link enough"),
+        pytest.param({"q": "conscription -draft"}, id="a link enough, but for the exclusion"),
+        pytest.param({"q": "conscription", "source": "the-ledger"}, id="a link enough, within one source"),
+        pytest.param({"q": "conscription report"}, id="a link for some of the words"),
+    ],
+)
+def test_a_sorted_window_naming_someone_pages_as_the_one_queryset(monkeypatch, params):
+    ledger = SourceFactory(name="The Ledger", slug="the-ledger")
+    for n, day in enumerate([datetime.date(2019, 9, 9), datetime.date(2021, 5, 1), datetime.date(2023, 2, 2)]):
+        dated(day, body=f"The conscription report number {n}. " + "conscription " * n, source=ledger)
+        dated(day, body=f"A conscription report elsewhere, number {n}.")
+    smith = PersonFactory(name="Conscription Smith")
+    linked = [
+        dated(datetime.date(2024, 1, 1), body="Smith filed a report.", source=ledger),
+        dated(datetime.date(2023, 9, 1), body="Smith on the draft report."),  # excluded by "-draft"
+        dated(datetime.date(2023, 6, 1), body="Conscription Smith, in the report.", source=ledger),  # and by its text
+        dated(datetime.date(2010, 1, 1), body="Smith, years ago."),  # past the window
+    ]
+    for article in linked:
+        article.people.add(smith)
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 4)  # each linked article but the oldest, in each case
+    monkeypatch.setattr("articles.search.PARTIAL_THRESHOLD", 1)  # every word, never some of them
+    one_queryset = list(valid(params).qs)
+    filterset = valid(params)
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst) and filterset.article_search.people
+    assert filterset.article_search.windowed and filterset.article_search.window_sorted
+    assert any(hit.alias_match for hit in one_queryset) and any(hit.rank > 0 for hit in one_queryset)
+    for start, stop in [(0, 20), (0, 2), (2, 5), (4, 9)]:
+        assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
 
 
 def test_a_walked_window_is_walked_with_bitmap_scans_off_for_its_statement_alone(monkeypatch):
@@ -843,7 +904,10 @@ def test_only_a_search_of_published_articles_says_so_in_each_part_of_a_page_s_mo
     public.searched  # noqa: B018
     assert public.article_search.published is True
     monkeypatch.setattr("articles.search.RANK_WINDOW", 2)  # a ranking window, sorted (people are named)
-    window = window_statement({"q": "conscription"}).split("ARRAY(", 1)[1]
+    assert '"status"' not in window_statement({"q": "conscription"})  # from the ranking vectors: none read
+    # A link for some of the words: found among the articles.
+    monkeypatch.setattr("articles.search.PARTIAL_THRESHOLD", 1)  # every word, never some of them
+    window = window_statement({"q": "conscription report"}).split("ARRAY(", 1)[1]
     assert 'U0."article_id"' in window and '0."status"' not in window  # its parts: no status
 
 
