@@ -19,6 +19,7 @@ people and tags articles' texts mention but are not linked to yet.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import os
@@ -34,6 +35,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
 from articles import history
+from articles.caching import PUBLIC_VERSION_BUMP_SQL
 from articles.helper_process import helper_process
 from articles.importing import ArticleInput, ImportFailure, iter_inputs, read_ahead
 from articles.models import (
@@ -49,6 +51,7 @@ from articles.models import (
     NearDuplicate,
     Person,
     PersonAlias,
+    RankingVector,
     Revision,
     RevisionKind,
     Source,
@@ -56,11 +59,15 @@ from articles.models import (
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, TextAnalysis, candidate_pairs, overlap, texts_analyse, words
 from articles.search import (
+    RECENT_RANKING_INDEX,
+    RECENT_RANKING_MIN_ARTICLES,
+    RECENT_RANKING_SHARE,
     SEARCH_STATISTICS_COUNT_SQL,
     SEARCH_STATISTICS_REBUILD_SQL,
     SEARCH_STATISTICS_TIDY_SQL,
     TEXT_WORDS_SQL,
     VOCABULARY_COUNT_GIVEN_SQL,
+    recent_ranking_index_read,
 )
 from articles.suggestions import suggestions_for
 from articles.text import body_sha256, slug_for
@@ -271,6 +278,47 @@ def vocabulary_refresh() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in SEARCH_STATISTICS_REBUILD_SQL:
             cursor.execute(statement)
+
+
+def recent_ranking_index_refresh() -> datetime.date | None:
+    """Make the recent ranking vectors' GIN index (RECENT_RANKING_INDEX) hold the newest
+    RECENT_RANKING_SHARE of the dated vectors, from the first day of a month; return that day.
+    None, with no such index, for an archive of fewer than RECENT_RANKING_MIN_ARTICLES.
+
+    Nothing changes while that day stays the same: new articles go into the index as they are
+    published (they are the newest). Once it moves, the index is built anew beside the old one,
+    then swapped for it; outside a transaction without blocking writes (CONCURRENTLY). The swap
+    counts as a change of the published state (``articles_publicversion``), so each process reads
+    the new day again (``search.recent_ranking_index``). Searches are right with or without the
+    index; it makes ranking windows within those months faster. Run it now and then, as the
+    vocabulary's refresh: at 1,000,000 articles it took 24 s to build.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {RankingVector._meta.db_table} WHERE published_on IS NOT NULL")
+        (dated,) = cursor.fetchone()
+        since = None
+        if dated >= RECENT_RANKING_MIN_ARTICLES:
+            cursor.execute(
+                f"SELECT date_trunc('month', published_on)::date FROM {RankingVector._meta.db_table}"
+                " WHERE published_on IS NOT NULL ORDER BY published_on DESC LIMIT 1 OFFSET %s",
+                [int(dated * RECENT_RANKING_SHARE)],
+            )
+            (since,) = cursor.fetchone()
+        if since == recent_ranking_index_read(cursor):
+            return since
+        concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
+        built = f"{RECENT_RANKING_INDEX}_built"
+        cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {built}")  # left by a build interrupted
+        if since is not None:
+            cursor.execute(
+                f"CREATE INDEX{concurrently} {built} ON {RankingVector._meta.db_table} USING gin (vector)"
+                f" WHERE published_on >= '{since.isoformat()}'::date"
+            )
+        cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {RECENT_RANKING_INDEX}")
+        if since is not None:
+            cursor.execute(f"ALTER INDEX {built} RENAME TO {RECENT_RANKING_INDEX}")
+        cursor.execute(PUBLIC_VERSION_BUMP_SQL)
+    return since
 
 
 def search_statistics_count(

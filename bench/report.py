@@ -462,6 +462,11 @@ def size_section(result: dict) -> list[str]:
             f"(reused, built {corpus['built_at']} in {corpus['build_seconds'] / 60:.1f} min)."
             if corpus["reused"]
             else f"(built in this run in {corpus['build_seconds'] / 60:.1f} min)."
+        )
+        + (
+            f" The recent ranking vectors' index holds those dated from {corpus['recent_ranking_index_since']} on."
+            if corpus.get("recent_ranking_index_since")
+            else ""
         ),
     ]
     lines += ["", *search_section(result["search"], result["settings"])]

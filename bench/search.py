@@ -384,7 +384,12 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
                 [size, seed, digest, built_at, build_seconds],
             )
     from articles.models import Article, SearchLog
+    from articles.services import recent_ranking_index_refresh
 
+    # As an archive's maintenance would (``manage.py refresh_recent_ranking_index``): built once, then
+    # kept while the newest months it holds are the same.
+    recent_since = recent_ranking_index_refresh()
+    log(f"   the recent ranking index holds the articles dated from {recent_since} on")
     with connection.cursor() as cursor:
         # Earlier runs' logged searches: each run starts from the same table.
         cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(SearchLog._meta.db_table)))
@@ -398,6 +403,7 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
         "built_at": built_at.isoformat(timespec="seconds"),
         "build_seconds": round(build_seconds, 1),
         "migrations_applied": len(pending),
+        "recent_ranking_index_since": None if recent_since is None else recent_since.isoformat(),
     }
 
 

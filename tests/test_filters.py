@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
 from articles.models import Article, ArticleStatus, ClaimRating, Source
 from articles.search import SORT_CHOICES, ArticleSearch, WindowFirst
-from articles.services import vocabulary_refresh
+from articles.services import recent_ranking_index_refresh, vocabulary_refresh
 from articles.timeline import timeline_for, timeline_from_counts
 from tests.factories import (
     ArticleFactory,
@@ -520,6 +520,60 @@ def test_whether_the_floor_is_tested_on_rows_weighs_the_rows_listed_against_the_
     assert len(walk_scopes) == 2  # asked once a search
 
 
+def eight_months_of(word: str, monkeypatch) -> None:
+    """A word in each of eight articles, a month apart in two runs; the recent vectors' index holds
+    the newest 40% of them (3.2): the fourth newest's month, 2022-05, on."""
+    for day in [datetime.date(2021, month, 9) for month in (1, 2, 3, 4)] + [
+        datetime.date(2022, month, 9) for month in (5, 6, 7, 8)
+    ]:
+        dated(day, body=f"The {word} of {day:%B %Y}.")
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.services.RECENT_RANKING_MIN_ARTICLES", 1)
+    monkeypatch.setattr("articles.services.RECENT_RANKING_SHARE", 0.4)
+
+
+def test_a_window_within_the_recent_vectors_months_is_sorted_from_their_index_where_it_was_walked(monkeypatch):
+    """Listed from the recent index, the rarest word's rows are those of its months alone (4 of 8):
+    4 * results <= RANK_WINDOW * articles * 3, where 8 * results was more (``_listed_and_walked``)."""
+    eight_months_of("conscription", monkeypatch)
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)  # the two newest: the floor is 2022-07-01
+    walked = valid({"q": "conscription"})
+    counts = walked.counts()
+    walked_page = list(walked.results(counts.total, counts.months))
+    assert walked.article_search.windowed and not walked.article_search.window_sorted
+    assert recent_ranking_index_refresh() == datetime.date(2022, 5, 1)
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    pages = filterset.pages(counts.total, counts.months)
+    search = filterset.article_search
+    assert search.window_sorted and search.recent_since == datetime.date(2022, 5, 1)
+    assert search.window_floor == datetime.date(2022, 7, 1)
+    assert hits_as_ranked(pages[0:20]) == hits_as_ranked(walked_page) == hits_as_ranked(filterset.qs)
+    assert [hit.rank > 0 for hit in walked_page] == [True, True] + [False] * 6
+
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 6)  # reaching back to 2021-03: not from that index
+    filterset = valid({"q": "conscription"})
+    counts = filterset.counts()
+    filterset.pages(counts.total, counts.months)
+    assert filterset.article_search.window_floor == datetime.date(2021, 3, 1)
+    assert filterset.article_search.recent_since is None
+    assert "2022-05-01" not in window_statement({"q": "conscription"})
+
+
+def test_a_window_whose_floor_is_tested_on_each_row_listed_lists_them_within_the_recent_vectors_months(monkeypatch):
+    """PostgreSQL uses the recent index for a statement meeting its condition: the rows of its months,
+    listed and kept apart, then the floor tested on each."""
+    eight_months_of("conscription", monkeypatch)
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)
+    monkeypatch.setattr("articles.search.WINDOW_FLOOR_ROW_TEST_SHARE", 100)
+    recent_ranking_index_refresh()
+    listed = window_statement({"q": "conscription"}).split(" AS alias_match FROM (", 1)[1]
+    inner, outer = listed.split(") AS ranked", 1)[0].split(" OFFSET 0) AS matched ", 1)
+    assert '"articles_ranking_vector"."vector" @@' in inner
+    assert '"articles_ranking_vector"."published_on" >= \'2022-05-01\'::date' in inner  # the index's months
+    assert outer == "WHERE matched.published_on >= '2022-07-01'::date"  # the window's
+
+
 def test_a_sorted_window_of_a_search_naming_someone_lists_the_texts_matches_and_the_linked_rows_apart(monkeypatch):
     """A link is enough for a match: the rows linked to the people named, without the words, are added
     to the rows the GIN index lists, and no article is read for the window."""
@@ -804,7 +858,8 @@ def test_a_window_found_by_sorting_reads_only_the_months_it_reaches_back_to(monk
     assert filterset.article_search.window_sorted
     assert filterset.article_search.floor_tested_on_rows is floor_on_rows
     assert filterset.article_search.window_floor == datetime.date(2021, 5, 1)  # 1 match in 2023, 3 in May 2021
-    assert "'2021-05-01'" in queries[0]["sql"]
+    window = next(query["sql"] for query in queries if query["sql"].startswith("SELECT scored.article_id"))
+    assert "'2021-05-01'" in window
     assert first_page == one_queryset[0:2]
     for start, stop in [(0, 6), (2, 4), (3, 6), (1, 20)]:
         page = pages[start:stop]

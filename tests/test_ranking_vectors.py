@@ -1,11 +1,16 @@
 """The ranking vectors' table (migrations 0020 to 0022) follows the published articles, whatever writes them."""
 
 import datetime
+from io import StringIO
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 
+from articles.caching import public_version
 from articles.models import Article, ArticleStatus
+from articles.search import recent_ranking_index_read
+from articles.services import recent_ranking_index_refresh
 from tests.factories import ArticleFactory, SourceFactory
 from tests.search_statistics import assert_ranking_vectors_as_articles, ranking_vector_rows
 
@@ -100,3 +105,74 @@ def test_the_rows_with_words_are_listed_by_their_own_gin_index():
         cursor.execute("SELECT article_id FROM articles_ranking_vector WHERE vector @@ to_tsquery('english', 'queue')")
         assert cursor.fetchall() == [(matching.pk,)]
     assert "Bitmap Index Scan on articles_ranking_vector_gin" in plan
+
+
+# --- The recent vectors' index (``services.recent_ranking_index_refresh``) ------------------------
+
+
+def monthly(*months: tuple[int, int]) -> list[Article]:
+    return [
+        ArticleFactory(
+            published_on=datetime.date(year, month, 10), published_precision="day", body=f"Queues in {year}-{month}."
+        )
+        for year, month in months
+    ]
+
+
+def recent_index_plan(since: datetime.date) -> str:
+    """How PostgreSQL would find the rows with a word dated ``since`` on, without the date indexes
+    (on a few rows it prefers them): whether the recent index's condition is seen to be met."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("DROP INDEX articles_ranking_vector_newest, articles_ranking_vector_source_newest")
+        cursor.execute(
+            "EXPLAIN SELECT article_id FROM articles_ranking_vector"
+            " WHERE vector @@ to_tsquery('english', 'queue') AND published_on >= %s",
+            [since],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
+def test_the_recent_index_holds_the_newest_share_of_the_vectors_from_the_first_of_a_month(monkeypatch):
+    monkeypatch.setattr("articles.services.RECENT_RANKING_MIN_ARTICLES", 4)
+    monkeypatch.setattr("articles.services.RECENT_RANKING_SHARE", 0.4)
+    monthly((2021, 1), (2021, 2), (2021, 3), (2021, 4), (2022, 5), (2022, 6), (2022, 7))
+    ArticleFactory(published_on=None, body="Queues, undated.")  # counts for no month
+    assert recent_ranking_index_read() is None
+    before = public_version()
+    # The newest 40% of seven (2.8): the two newest, and the third's month (2022-05-10).
+    assert recent_ranking_index_refresh() == datetime.date(2022, 5, 1) == recent_ranking_index_read()
+    assert public_version() != before  # each process reads the new day again
+    assert "Bitmap Index Scan on articles_ranking_vector_recent" in recent_index_plan(datetime.date(2022, 6, 1))
+    assert "articles_ranking_vector_recent" not in recent_index_plan(datetime.date(2022, 4, 30))
+
+    unchanged = public_version()
+    assert recent_ranking_index_refresh() == datetime.date(2022, 5, 1)  # the same day: nothing done
+    assert public_version() == unchanged
+
+    monthly((2023, 1), (2023, 2), (2023, 3), (2023, 4))  # 40% of eleven (4.4): the fifth's month on
+    assert recent_ranking_index_refresh() == datetime.date(2022, 7, 1) == recent_ranking_index_read()
+    assert public_version() != unchanged
+    assert "articles_ranking_vector_recent" not in recent_index_plan(datetime.date(2022, 6, 1))
+    assert "Bitmap Index Scan on articles_ranking_vector_recent" in recent_index_plan(datetime.date(2022, 7, 1))
+
+    monkeypatch.setattr("articles.services.RECENT_RANKING_MIN_ARTICLES", 100)  # too few for one
+    assert recent_ranking_index_refresh() is None and recent_ranking_index_read() is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'articles_ranking_vector_recent%%'")
+        assert cursor.fetchone() == (0,)
+
+
+def test_the_recent_index_command_says_from_which_day_it_holds_the_vectors(monkeypatch):
+    for module in ("articles.services", "articles.management.commands.refresh_recent_ranking_index"):
+        monkeypatch.setattr(f"{module}.RECENT_RANKING_MIN_ARTICLES", 2)
+    monkeypatch.setattr("articles.services.RECENT_RANKING_SHARE", 0.5)
+    out = StringIO()
+    call_command("refresh_recent_ranking_index", stdout=out)
+    assert out.getvalue() == "No recent ranking index: fewer than 2 dated articles.\n"
+    monthly((2021, 1), (2022, 3))
+    out = StringIO()
+    call_command("refresh_recent_ranking_index", stdout=out)
+    assert out.getvalue() == "The recent ranking index holds the articles dated from 2021-01-01 on.\n"  # both
