@@ -435,18 +435,20 @@ class ArticleFilterSet(django_filters.FilterSet):
             return DateSortedPages(self, total=total, months=months)
         if not (self.order == SORT_RELEVANCE and search.splits_at_window(total)):
             return self.results(total, months, ids)
-        try:
-            search.part = WINDOW
-            scored = self.filter_queryset(self.searched)
-            newest = None  # every result is in the window
-            if search.windowed:
-                search.part = PAST_WINDOW
-                newest = self.filter_queryset(self.searched).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
-        finally:
-            search.part = None
+
+        def part_of_the_results(part: str) -> QuerySet:
+            search.part = part
+            try:
+                return self.filter_queryset(self.searched)
+            finally:
+                search.part = None
+
+        def newest() -> QuerySet:
+            return part_of_the_results(PAST_WINDOW).sorted_by(SORT_NEWEST, few=total <= FEW_RESULTS)
+
         return WindowFirst(
-            scored,
-            newest,
+            partial(part_of_the_results, WINDOW),
+            newest if search.windowed else None,  # else every result is in the window
             total=total,
             search=search,
             narrowed=self.narrowed(self.searched),

@@ -1648,24 +1648,26 @@ class WindowFirst:
     1,000,000 articles (9,764 results) took the one queryset's statement 340 ms: it read every
     result, and scored the window's from the articles' own vectors.
 
-    ``scored``: the search's ``apply`` with ``part`` WINDOW, the matches the window is taken from,
-    each scored, best first; ``newest``: every result newest first, unscored, or None when the
-    window holds every result (the search is not ``windowed``); ``search``: that search (how it
-    finds the window); ``narrowed``: the articles the other filters leave, and ``ranked`` their
-    ranking vectors, which a walked window is found among.
+    ``scored``: makes the search's ``apply`` with ``part`` WINDOW, the matches the window is taken
+    from, each scored, best first; ``newest``: makes every result newest first, unscored, or is
+    None when the window holds every result (the search is not ``windowed``). Each is made when
+    first read (``scored``, ``newest``): most pages read neither, and the ORM took about 1 ms to
+    write the two. ``search``: that search (how it finds the window); ``narrowed``: the articles
+    the other filters leave, and ``ranked`` their ranking vectors, which a walked window is found
+    among.
     """
 
     def __init__(
         self,
-        scored: QuerySet,
-        newest: QuerySet | None,
+        scored: Callable[[], QuerySet],
+        newest: Callable[[], QuerySet] | None,
         *,
         total: int,
         search: ArticleSearch,
         narrowed: QuerySet,
         ranked: QuerySet,
     ):
-        self.scored, self.newest, self.total, self.search = scored, newest, total, search
+        self._scored_make, self._newest_make, self.total, self.search = scored, newest, total, search
         self.narrowed, self.ranked = narrowed, ranked
         self.size = total if newest is None else RANK_WINDOW
         #: How many of the window's hits are not alias hits: the first of the window's order.
@@ -1674,12 +1676,20 @@ class WindowFirst:
     def __len__(self) -> int:
         return self.total
 
+    @cached_property
+    def scored(self) -> QuerySet:
+        return self._scored_make()
+
+    @cached_property
+    def newest(self) -> QuerySet | None:
+        return None if self._newest_make is None else self._newest_make()
+
     def __getitem__(self, key: slice) -> list:
         start, stop = key.start or 0, self.total if key.stop is None else key.stop
         stop = min(stop, self.total)
         if start >= stop:
             return []
-        if self.newest is None:  # the window's order is the whole order
+        if self._newest_make is None:  # the window's order is the whole order
             return self._window_page(start, stop)
         hits = self._window_page(start, min(stop, self.size)) if start < self.size else []
         if self.window_in_text is None:
