@@ -389,7 +389,10 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
     # As an archive's maintenance would (``manage.py refresh_recent_ranking_index``): built once, then
     # kept while the newest months it holds are the same.
     recent_since = recent_ranking_index_refresh()
-    log(f"   the recent ranking index holds the articles dated from {recent_since} on")
+    if recent_since is None:
+        log("   no recent ranking index: too few dated articles")
+    else:
+        log(f"   the recent ranking index holds the articles dated from {recent_since} on")
     with connection.cursor() as cursor:
         # Earlier runs' logged searches: each run starts from the same table.
         cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(SearchLog._meta.db_table)))

@@ -310,6 +310,21 @@ def test_article_links_load_gives_each_article_its_authors_people_and_tags_by_na
     assert isinstance(chupik_loaded, Person) and isinstance(loaded_both.listed_tags[0], Tag)
     assert chupik_loaded == chupik and chupik_loaded.get_absolute_url() == chupik.get_absolute_url()
     assert chupik_loaded.get_deferred_fields() >= {"description", "created_at"}
+    # Made as ``Model.from_db`` makes them, without ``Model.__init__``: the same values and state.
+    made = Person.from_db("default", ("id", "name", "slug"), (chupik.pk, chupik.name, chupik.slug))
+    assert stored_values(chupik_loaded) == stored_values(made)
+    assert chupik_loaded.get_deferred_fields() == made.get_deferred_fields()
+    assert (
+        (chupik_loaded._state.adding, chupik_loaded._state.db)
+        == (made._state.adding, made._state.db)
+        == (
+            False,
+            "default",
+        )
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert chupik_loaded.description == chupik.description  # deferred: read when asked
+    assert len(queries) == 1
     # A tag's kind comes with it: the article page's structured data types each tag by it.
     russia_loaded = loaded_both.listed_tags[1]
     assert (russia_loaded.kind, "kind" in russia_loaded.get_deferred_fields()) == (TagKind.PLACE, False)
