@@ -340,9 +340,9 @@ WINDOW_FLOOR_ROW_TEST_SHARE = 0.25
 # floor is in them is listed from it, the GIN index then listing only the matches of those months
 # (``recent_ranking_index``). It holds about this share of the dated vectors, from the first day of
 # a month (``services.recent_ranking_index_refresh``), and is kept for archives of this many at least.
-# At 1,000,000 articles (this share: since 2023-01-01, 100,000 vectors, 162 MB, built in 24 s) the
-# window's statement of "sorry -mind" took 72 ms listed from the whole index and 32 from this one;
-# "project -came", walked (38,000 rows), 83 ms, and sorted so 27.
+# At 1,000,000 articles (this share: since 2023-04-01, 152 MB, built in 23 s without blocking
+# writes) the window's statement of "sorry -mind" took 72 ms listed from the whole index and 29
+# from this one; "project -came", walked (38,000 rows), 83 ms, and listed from this one 27.
 RECENT_RANKING_INDEX = "articles_ranking_vector_recent"
 RECENT_RANKING_SHARE = 0.1
 RECENT_RANKING_MIN_ARTICLES = 50_000
@@ -1651,8 +1651,8 @@ class WindowFirst:
     ``scored``: makes the search's ``apply`` with ``part`` WINDOW, the matches the window is taken
     from, each scored, best first; ``newest``: makes every result newest first, unscored, or is
     None when the window holds every result (the search is not ``windowed``). Each is made when
-    first read (``scored``, ``newest``): most pages read neither, and the ORM took about 1 ms to
-    write the two. ``search``: that search (how it finds the window); ``narrowed``: the articles
+    first read (``scored``, ``newest``): most pages read neither, and the ORM took about 0.8 ms
+    to write the two. ``search``: that search (how it finds the window); ``narrowed``: the articles
     the other filters leave, and ``ranked`` their ranking vectors, which a walked window is found
     among.
     """
