@@ -1094,17 +1094,23 @@ class ArticleSearch:
         effect and ``extra``), for a search that names no one: the row has no links."""
         return self._bounds(Q(vector=self.text_query), *extra)
 
+    @cached_property
+    def links_suffice(self) -> bool:
+        """Whether people are named and a link to any of them is a match (``ranking_vector_linked``)."""
+        enough, fewer = self._linked_enough(len(self.ranked_terms))
+        return bool(enough) and not fewer
+
     def ranking_vector_linked(self, *extra: Q | None) -> Q | None:
         """The condition a result's RankingVector row meets when it is a result through a link alone:
         linked to someone the search names, without every word in its text (``ranking_vector_match``
         then holds the others), none excluded, within the date bounds in effect and ``extra``.
 
-        None when no one is named, or when a link to some of them is not enough for a match (each
-        term must then be counted through its link or its text: ``_or_linked_with``).
+        None unless ``links_suffice``: with no one named, or with a link to some of them not enough
+        for a match (each term must then be counted through its link or its text: ``_or_linked_with``).
         """
-        enough, fewer = self._linked_enough(len(self.ranked_terms))
-        if not enough or fewer:
+        if not self.links_suffice:
             return None
+        enough, _ = self._linked_enough(len(self.ranked_terms))
         mentioned, authored = _linked_articles(enough)
         excluded = [self._query(self._term_operand(term, with_names=False)) for term in self.parsed.excluded]
         condition = Q(pk__in=mentioned.union(authored, all=True)) & ~Q(vector=self.text_query)
@@ -1765,7 +1771,7 @@ class WindowFirst:
                 walked = walked.order_by(F("published_on").desc(nulls_last=True), "-article_id")[: self.size]
             rows_sql, rows_params = walked.query.sql_with_params()
             rows = f"({rows_sql}) AS ranked"
-        elif search.result_ids is None and (not search.people_by_term or search.ranking_vector_linked() is not None):
+        elif search.result_ids is None and (not search.people_by_term or search.links_suffice):
             floor = search.window_floor
             since = Q(published_on__gte=floor) if floor and not search.floor_tested_on_rows else None
             if floor and search.floor_tested_on_rows and search.recent_since is not None:
