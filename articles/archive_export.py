@@ -32,8 +32,9 @@ are not the archive's content:
 - rebuilt: near-duplicate fingerprints and pairs (``near_duplicates_refresh``), the search
   vocabulary and ranking statistics (``vocabulary_refresh``), the coverage counts (kept by
   migration 0012's triggers as the rows go in), the search vector (a generated column), its
-  copy for ranking (migration 0020's triggers) and the published-state row the caches are keyed
-  by (migration 0015's triggers);
+  copy for ranking (migration 0020's triggers), the frequent words' best-scored articles
+  (``ranking_champions_refresh``) and the published-state row the caches are keyed by (migration
+  0015's triggers);
 - operational: the search log (what readers searched, not the archive; a restore starts a new
   one), sign-in failures, and Django's own tables: accounts, groups and permissions (credentials
   have no place in a content backup, and the Editors group comes with the migrations), sessions
@@ -72,6 +73,7 @@ from articles.models import (
     Person,
     PersonAlias,
     PersonCoverage,
+    RankingChampion,
     RankingVector,
     Revision,
     SearchLog,
@@ -80,7 +82,7 @@ from articles.models import (
     Tag,
     TagCoverage,
 )
-from articles.services import near_duplicates_refresh, rows_copy, vocabulary_refresh
+from articles.services import near_duplicates_refresh, ranking_champions_refresh, rows_copy, vocabulary_refresh
 
 FORMAT = "news-archive"
 # Incremented when files of this version would no longer load the same way (a record type renamed
@@ -106,6 +108,7 @@ LEFT_OUT: dict[type[models.Model], str] = {
     TagCoverage: "counts kept by the database's triggers as the rows go in",
     CoverageMonth: "counts kept by the database's triggers as the rows go in",
     RankingVector: "the published articles' vectors, kept by the database's triggers as the rows go in",
+    RankingChampion: "derived from the ranking vectors; listed again by ranking_champions_refresh",
     SearchLog: "operational: what readers searched, not the archive's content",
     SignInFailure: "operational: the admin's sign-in throttle",
 }
@@ -246,7 +249,7 @@ EXPORTED_MODELS: tuple[type[models.Model], ...] = (
 )
 # Tables a restore must find empty, or empties with ``replace``: the archive and what is derived
 # from it in tables of its own (the coverage counts follow by trigger).
-CLEARED_MODELS = (*EXPORTED_MODELS, ArticleFingerprint, NearDuplicate)
+CLEARED_MODELS = (*EXPORTED_MODELS, ArticleFingerprint, NearDuplicate, RankingChampion)
 # Whose ids come from a sequence the header records (merged rows keep the id of the row they were;
 # the many-to-many tables' ids are not exported).
 SEQUENCED_MODELS = tuple(
@@ -428,6 +431,7 @@ def archive_import(
         if near_duplicates:
             pairs = _near_duplicates_rebuild(progress)
         vocabulary_refresh()
+        ranking_champions_refresh()  # from the statistics just counted
         # Last, just before the commit: sequences are not transactional.
         _sequences_advance(sequences)
     return ImportResult(records=records, near_duplicate_pairs=pairs, elapsed=time.monotonic() - started)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from articles.near_duplicates import MOSTLY_SAME_CONTAINMENT, FingerprintRows
 from articles.paths import route_path
-from articles.search import ArticleSearch, article_search_vector, name_search_vector
+from articles.search import RANKING_CHAMPIONS_TABLE, ArticleSearch, article_search_vector, name_search_vector
 from articles.text import body_sha256, normalise_body, split_paragraphs
 
 SLUG_MAX_LENGTH = 120
@@ -814,6 +814,41 @@ class RankingVector(models.Model):
 
     def __str__(self) -> str:
         return f"Ranking vector of article {self.article_id}"
+
+
+class RankingChampion(models.Model):
+    """An article among the best-scored for a frequent lexeme, as counted at the last refresh.
+
+    A ranking window scores the newest matches of a common word and orders the older ones by date,
+    so the best-scored articles of the whole archive may be missed; the window also scores the
+    lexeme's champions (``articles.search.WindowFirst``). Rows are written by
+    ``services.ranking_champions_refresh`` only, for the lexemes in more published articles than
+    RANKING_CHAMPION_MIN_ARTICLES: the RANKING_CHAMPIONS_PER_LEXEME articles with the lexeme's
+    highest BM25 term score (its frequency against the text's length), among those using it at
+    least RANKING_CHAMPION_MIN_OCCURRENCES times. Every article not listed scores at most as the
+    last listed (or one use in the shortest text), so when a page's results all score above that,
+    no article outside the window could come before them.
+
+    Nothing else writes them: an article unpublished or changed since is still listed, harmlessly
+    (the window scores only matches the page's filters allow), and a new one is not, until the
+    next refresh (it is among the newest, which the window scores anyway).
+    """
+
+    pk = models.CompositePrimaryKey("lexeme", "article")
+    lexeme = models.TextField()
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.DO_NOTHING,  # rows of articles gone are dropped by the next refresh
+        db_constraint=False,
+        db_index=False,  # looked up by lexeme: the key's first column
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = RANKING_CHAMPIONS_TABLE
+
+    def __str__(self) -> str:
+        return f"{self.lexeme}: article {self.article_id}"
 
 
 class ArticleVersion(models.Model):

@@ -352,6 +352,20 @@ RECENT_RANKING_MIN_ARTICLES = 50_000
 # on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
 # (nearly every real query) the order is pure relevance.
 RANK_WINDOW = 5000
+# Besides its newest matches, a window scores the articles each of its words scores best in the
+# whole archive, its champions (``RankingChampion``), so that a common word's best-scored articles
+# come first wherever they are in time. Listed by ``services.ranking_champions_refresh`` for the
+# lexemes in more published articles than RANKING_CHAMPION_MIN_ARTICLES (no fewer fill a window
+# alone): the RANKING_CHAMPIONS_PER_LEXEME best-scored among the articles using it at least
+# RANKING_CHAMPION_MIN_OCCURRENCES times (one use scores little, and most uses are single: at
+# 100,000 articles, 3.3 million of the 20 million (lexeme, article) pairs of such lexemes had two or
+# more).
+# A one-word search, or one word with exclusions, whose page all scores above the last champion
+# listed (and one use in the shortest text) has the page the exact computation has.
+RANKING_CHAMPIONS_PER_LEXEME = 500
+RANKING_CHAMPION_MIN_ARTICLES = RANK_WINDOW
+RANKING_CHAMPION_MIN_OCCURRENCES = 2
+RANKING_CHAMPIONS_TABLE = "articles_ranking_champion"
 # Published articles' vectors and lengths again, each vector stored in its row rather than out of
 # line (migration 0020, kept by triggers): the window is scored from there (``WindowFirst``).
 RANKING_VECTORS_TABLE = "articles_ranking_vector"
@@ -1094,6 +1108,27 @@ class ArticleSearch:
         effect and ``extra``), for a search that names no one: the row has no links."""
         return self._bounds(Q(vector=self.text_query), *extra)
 
+    def champion_lexemes(self) -> tuple[str, ...]:
+        """The lexemes whose champions (``RankingChampion``) the ranking window scores besides the
+        newest matches: those of the ranked terms that are single lexemes or disjunctions of them
+        (``RankedTerm.lexemes``), each with a list. None unless the search is ``windowed`` with
+        every word matched and no one named (the window of a search naming people is split by
+        alias hits, and a name is a phrase: no list).
+        """
+        if not self.windowed or self.fallback is not None or self.people_by_term:
+            return ()
+        return self._champions_listed
+
+    @cached_property
+    def _champions_listed(self) -> tuple[str, ...]:
+        lexemes = tuple(sorted({lexeme for term in self.ranked_terms for lexeme in term.lexemes}))
+        return _champions_listed(lexemes) if lexemes else ()
+
+    def champions(self) -> QuerySet:
+        """The ids of the articles listed as champions of ``champion_lexemes`` (matches or not)."""
+        champion = apps.get_model("articles", "RankingChampion")
+        return champion.objects.filter(lexeme__in=self.champion_lexemes()).values("article_id")
+
     @cached_property
     def links_suffice(self) -> bool:
         """Whether people are named and a link to any of them is a match (``ranking_vector_linked``)."""
@@ -1407,7 +1442,10 @@ class ArticleSearch:
                 if self.part == PAST_WINDOW:
                     unscored = Value(0.0, output_field=FloatField())
                     return full.annotate(rank=unscored, alias_match=self._alias_match(), partial_match=not_partial)
-                rank = Case(When(pk__in=window, then=score), default=Value(0.0), output_field=FloatField())
+                scored = Q(pk__in=window)
+                if self.champion_lexemes():
+                    scored |= Q(pk__in=self.champions())
+                rank = Case(When(scored, then=score), default=Value(0.0), output_field=FloatField())
             else:
                 # Sorted by date, PostgreSQL scores the page's hits alone, after the sort and the
                 # limit; sorted by relevance, it scores every match (fewer than the window).
@@ -1676,8 +1714,13 @@ class WindowFirst:
         self._scored_make, self._newest_make, self.total, self.search = scored, newest, total, search
         self.narrowed, self.ranked = narrowed, ranked
         self.size = total if newest is None else RANK_WINDOW
+        #: Whether the window also scores the champions of the search's words (``champion_lexemes``),
+        #: then holding ``size`` and those of them older than its newest: as many as it counts.
+        self.with_champions = newest is not None and bool(search.champion_lexemes())
         #: How many of the window's hits are not alias hits: the first of the window's order.
-        self.window_in_text: int | None = None if search.people_by_term else self.size
+        self.window_in_text: int | None = None if search.people_by_term or self.with_champions else self.size
+        #: How many of the results are champions (of the window's newest or not), when it has them.
+        self.champions_in_window = 0
 
     def __len__(self) -> int:
         return self.total
@@ -1697,7 +1740,9 @@ class WindowFirst:
             return []
         if self._newest_make is None:  # the window's order is the whole order
             return self._window_page(start, stop)
-        hits = self._window_page(start, min(stop, self.size)) if start < self.size else []
+        # With champions the window holds more than ``size``, as many as its statement counts.
+        reach = self.total if self.with_champions else self.size
+        hits = self._window_page(start, min(stop, reach)) if start < reach else []
         if self.window_in_text is None:
             self._window_page(0, 1)  # counts them
         in_window = self.window_in_text
@@ -1706,9 +1751,14 @@ class WindowFirst:
             return hits
         in_text = self.total if not self.search.people_by_term else self._in_text_total
         by_date = self.newest if not self.search.people_by_term else self.newest.filter(alias_match=False)
-        # The other hits past the window: newest first, after the window's in_window.
+        # The other hits past the window: newest first, after the window's in_window. Its champions
+        # older than its newest are left out of those, and the window's newest are the first
+        # ``size`` of the rest: the others start at in_window less the champions, wherever they were.
+        skipped = 0
+        if self.with_champions:
+            by_date, skipped = by_date.exclude(pk__in=self.search.champions()), self.champions_in_window
         if start < in_text:
-            hits += list(by_date[max(start, in_window) : min(stop, in_text)])
+            hits += list(by_date[max(start, in_window) - skipped : min(stop, in_text) - skipped])
         if stop <= in_text:
             return hits
         # The window's alias hits, best first, follow its other hits in the window's order.
@@ -1815,6 +1865,25 @@ class WindowFirst:
                 " ORDER BY listed.published_on DESC NULLS LAST, listed.article_id DESC LIMIT %s"
             )
             params.append(newest_kept)
+        champions_counted = ""
+        if self.with_champions:
+            # The champions of the words that are results and not among the window's newest, scored
+            # alike, added to them; each row of either part says whether it is a champion. Read by id
+            # (an array made once), never listed by the GIN index: a common word's champions are a few
+            # hundred of its hundreds of thousands of articles.
+            champions = Subquery(search.champions())
+            rows = self.ranked.filter(_InArray(F("article_id"), champions), search.ranking_vector_match())
+            champions_sql, champions_params = rows.order_by().values(*row_fields).query.sql_with_params()
+            listed_sql, listed_params = search.champions().query.sql_with_params()
+            scored_sql = (
+                f"WITH newest AS MATERIALIZED ({scored_sql})"
+                f" SELECT newest.*, newest.article_id IN ({listed_sql}) AS champion FROM newest UNION ALL"
+                f" SELECT ranked.article_id, ranked.published_on, {rank_sql}, {alias_sql}, true"
+                f" FROM ({champions_sql}) AS ranked"
+                " WHERE ranked.article_id NOT IN (SELECT newest.article_id FROM newest)"
+            )
+            params += [*listed_params, *rank_params, *alias_params, *champions_params]
+            champions_counted = ", count(*) FILTER (WHERE scored.champion) OVER ()"
         with read_connection().cursor() as cursor:
             if walks:
                 # Walked as weighed (``ArticleSearch._index_finds``), not listed by the GIN index: the
@@ -1823,7 +1892,7 @@ class WindowFirst:
                 cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute(
                 "SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER (),"
-                " scored.rank, scored.alias_match"
+                f" scored.rank, scored.alias_match{champions_counted}"
                 f" FROM ({scored_sql}) AS scored"
                 " ORDER BY scored.alias_match, scored.rank DESC, scored.published_on DESC NULLS LAST,"
                 " scored.article_id DESC LIMIT %s OFFSET %s",
@@ -1834,8 +1903,10 @@ class WindowFirst:
                 cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
         if found:
             self.window_in_text = found[0][1]
+            if self.with_champions:
+                self.champions_in_window = found[0][4]
         hits = {article.pk: article for article in self.narrowed.filter(pk__in=[row[0] for row in found])}
-        for article_id, _, rank, alias_match in found:
+        for article_id, _, rank, alias_match, *_ in found:
             hit = hits[article_id]
             hit.rank, hit.alias_match, hit.partial_match = rank, alias_match, False
         return [hits[article_id] for article_id, *_ in found]
@@ -1889,6 +1960,54 @@ def recent_ranking_index() -> datetime.date | None:
     from articles.caching import remembered  # it reads the database through this module
 
     return remembered("recent ranking index", None, recent_ranking_index_read)
+
+
+def ranking_champions_sql() -> str:
+    """SQL listing each frequent lexeme's champions (``RankingChampion``), as (lexeme, article id)
+    rows; parameters ``min_articles``, ``min_occurrences`` and ``per_lexeme`` (RANKING_CHAMPION_*).
+
+    An article's score for a lexeme is BM25's term part without the idf (the same for every article
+    of a lexeme): tf / (tf + K), with tf and K as ``rank_sql`` computes them from the article's
+    ranking vector and length. Ties go to the newest id. One pass over every ranking vector.
+    """
+    weights = set(OCCURRENCE_WEIGHTS.values())
+    if len(weights) == 1:
+        frequency = f"{weights.pop()} * cardinality(entry.positions)"
+    else:
+        cases = " ".join(f"WHEN '{weight}' THEN {value}" for weight, value in OCCURRENCE_WEIGHTS.items())
+        frequency = f"(SELECT sum(CASE weight {cases} END) FROM unnest(entry.weights) AS weight)"
+    saturation = f"""{BM25_K1} * (1 - {BM25_B} + {BM25_B}
+        * coalesce(ranked.length::float8 / nullif(stats.average_length, 0), 1))"""
+    return f"""
+        SELECT placed.lexeme, placed.article_id FROM (
+            SELECT entry.lexeme, ranked.article_id, row_number() OVER (
+                PARTITION BY entry.lexeme
+                ORDER BY {frequency} / ({frequency} + {saturation}) DESC, ranked.article_id DESC
+            ) AS place
+            FROM {RANKING_VECTORS_TABLE} AS ranked
+            CROSS JOIN articles_search_stats AS stats
+            CROSS JOIN LATERAL unnest(ranked.vector) AS entry
+            WHERE entry.lexeme IN (SELECT lexeme FROM articles_lexeme_stats WHERE ndoc > %(min_articles)s)
+                AND cardinality(entry.positions) >= %(min_occurrences)s
+        ) AS placed
+        WHERE placed.place <= %(per_lexeme)s"""
+
+
+def _champions_listed(lexemes: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``lexemes`` that have champions (``RankingChampion``), remembered per published
+    state: their refresh counts as a change of that state (``services.ranking_champions_refresh``)."""
+    from articles.caching import remembered  # it reads the database through this module
+
+    def read() -> tuple[str, ...]:
+        with read_connection().cursor() as cursor:
+            cursor.execute(
+                "SELECT listed.lexeme FROM unnest(%s::text[]) AS listed(lexeme) WHERE EXISTS"
+                f" (SELECT FROM {RANKING_CHAMPIONS_TABLE} AS champion WHERE champion.lexeme = listed.lexeme)",
+                [list(lexemes)],
+            )
+            return tuple(lexeme for (lexeme,) in cursor.fetchall())
+
+    return remembered("ranking champions", lexemes, read)
 
 
 def _lexeme_statistics(spellings: tuple[str, ...]) -> list[tuple]:

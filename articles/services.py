@@ -59,6 +59,10 @@ from articles.models import (
 )
 from articles.near_duplicates import BOILERPLATE_HOLDERS, TextAnalysis, candidate_pairs, overlap, texts_analyse, words
 from articles.search import (
+    RANKING_CHAMPION_MIN_ARTICLES,
+    RANKING_CHAMPION_MIN_OCCURRENCES,
+    RANKING_CHAMPIONS_PER_LEXEME,
+    RANKING_CHAMPIONS_TABLE,
     RECENT_RANKING_INDEX,
     RECENT_RANKING_MIN_ARTICLES,
     RECENT_RANKING_SHARE,
@@ -67,6 +71,7 @@ from articles.search import (
     SEARCH_STATISTICS_TIDY_SQL,
     TEXT_WORDS_SQL,
     VOCABULARY_COUNT_GIVEN_SQL,
+    ranking_champions_sql,
     recent_ranking_index_read,
 )
 from articles.suggestions import suggestions_for
@@ -319,6 +324,45 @@ def recent_ranking_index_refresh() -> datetime.date | None:
             cursor.execute(f"ALTER INDEX {built} RENAME TO {RECENT_RANKING_INDEX}")
         cursor.execute(PUBLIC_VERSION_BUMP_SQL)
     return since
+
+
+# Memory for the sort that ranks every frequent lexeme's articles (``ranking_champions_refresh``):
+# some 3 million rows at 100,000 articles. The command's transaction only.
+RANKING_CHAMPIONS_WORK_MEM = "256MB"
+
+
+@dataclass(frozen=True)
+class ChampionsRefreshed:
+    lexemes: int
+    champions: int
+
+
+def ranking_champions_refresh() -> ChampionsRefreshed:
+    """List again each frequent lexeme's champions (``RankingChampion``) from the published
+    articles' ranking vectors, and say how many lexemes and rows that made.
+
+    In one transaction: searches read the lists as they were until it commits. A second refresh
+    waits for the first (the table is locked against other writers, not against readers). The
+    lists count as part of the published state, which it changes (``articles_publicversion``):
+    each process then reads them afresh (``search._champions_listed``), and the pages cached go.
+    Run it now and then, as the vocabulary's refresh: it reads every ranking vector (about 30 s at
+    100,000 articles). Searches are right without it, or with lists of another day; the lists make
+    a common word's best-scored articles come first.
+    """
+    params = {
+        "min_articles": RANKING_CHAMPION_MIN_ARTICLES,
+        "min_occurrences": RANKING_CHAMPION_MIN_OCCURRENCES,
+        "per_lexeme": RANKING_CHAMPIONS_PER_LEXEME,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {RANKING_CHAMPIONS_TABLE} IN EXCLUSIVE MODE")
+        cursor.execute(f"SET LOCAL work_mem = '{RANKING_CHAMPIONS_WORK_MEM}'")
+        cursor.execute(f"DELETE FROM {RANKING_CHAMPIONS_TABLE}")
+        cursor.execute(f"INSERT INTO {RANKING_CHAMPIONS_TABLE} (lexeme, article_id) {ranking_champions_sql()}", params)
+        cursor.execute(f"SELECT count(DISTINCT lexeme), count(*) FROM {RANKING_CHAMPIONS_TABLE}")
+        lexemes, champions = cursor.fetchone()
+        cursor.execute(PUBLIC_VERSION_BUMP_SQL)
+    return ChampionsRefreshed(lexemes=lexemes, champions=champions)
 
 
 def search_statistics_count(

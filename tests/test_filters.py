@@ -1,6 +1,7 @@
 """ArticleFilterSet on its own: each parameter, their combinations, errors, facets and links."""
 
 import datetime
+import unittest.mock
 from collections import Counter
 
 import pytest
@@ -10,9 +11,13 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
-from articles.models import Article, ArticleStatus, ClaimRating, Source
+from articles.models import Article, ArticleStatus, ClaimRating, RankingChampion, Source
 from articles.search import SORT_CHOICES, ArticleSearch, WindowFirst
-from articles.services import recent_ranking_index_refresh, vocabulary_refresh
+from articles.services import (
+    ranking_champions_refresh,
+    recent_ranking_index_refresh,
+    vocabulary_refresh,
+)
 from articles.timeline import timeline_for, timeline_from_counts
 from tests.factories import (
     ArticleFactory,
@@ -572,6 +577,101 @@ def test_a_window_whose_floor_is_tested_on_each_row_listed_lists_them_within_the
     assert '"articles_ranking_vector"."vector" @@' in inner
     assert '"articles_ranking_vector"."published_on" >= \'2022-05-01\'::date' in inner  # the index's months
     assert outer == "WHERE matched.published_on >= '2022-07-01'::date"  # the window's
+
+
+def champions_and_newest(monkeypatch) -> dict[str, list]:
+    """Eight articles with "conscription": the four newest use it once each in a long text, the four
+    older two to five times in a short one; the two that use it most are its champions, listed (two
+    per lexeme, for lexemes in more than two articles); the window's newest are three."""
+    word = "conscription"
+    filler = "Officials said more about the matter later in the week. " * 12
+    newest = [dated(datetime.date(2024, month, 1), body=f"A {word} note, {month}. {filler}") for month in (1, 2, 3, 4)]
+    older = [
+        dated(datetime.date(2015 + n, 6, 1), body=f"The {word} file. " + f"{word} " * (uses - 1))
+        for n, uses in enumerate((2, 5, 3, 4))
+    ]
+    vocabulary_refresh()
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.services.RANKING_CHAMPION_MIN_ARTICLES", 2)
+    monkeypatch.setattr("articles.services.RANKING_CHAMPIONS_PER_LEXEME", 2)
+    refreshed = ranking_champions_refresh()
+    champions = set(RankingChampion.objects.filter(lexeme="conscript").values_list("article_id", flat=True))
+    assert champions == {older[1].pk, older[3].pk} and refreshed.champions == 2 * refreshed.lexemes
+    return {"newest": newest, "older": older, "champions": [older[1], older[3]]}
+
+
+def exact(params: dict) -> list:
+    """The exact computation of ``params``' results: every match scored (a window as large as the archive)."""
+    with unittest.mock.patch("articles.search.RANK_WINDOW", Article.objects.count()):
+        return list(valid(params).qs)
+
+
+@pytest.mark.parametrize("walked", [False, True])
+def test_a_window_scores_the_words_champions_besides_its_newest_and_pages_as_the_one_queryset(monkeypatch, walked):
+    """Its order: the champions and the three newest, best first (here the champions lead: the
+    exact computation's first two), then the others newest first, champions left out of those."""
+    articles = champions_and_newest(monkeypatch)
+    if walked:
+        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    assert isinstance(pages, WindowFirst) and pages.with_champions
+    assert filterset.article_search.window_sorted is not walked
+    for start, stop in [(0, 20), (0, 2), (2, 5), (4, 6), (5, 8), (6, 7), (7, 20)]:
+        assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
+    assert pages.window_in_text == 5 and pages.champions_in_window == 2
+    newest, older = articles["newest"], articles["older"]
+    assert one_queryset[:2] == articles["champions"] == exact({"q": "conscription"})[:2]
+    assert one_queryset[2:5] == [newest[3], newest[2], newest[1]]  # the newest three, equally scored
+    assert one_queryset[5:] == [newest[0], older[2], older[0]]  # unscored, newest first
+    assert [hit.rank > 0 for hit in one_queryset] == [True] * 5 + [False] * 3
+
+
+def test_a_window_without_champions_listed_is_the_newest_alone():
+    """Before any refresh (or for a word none are listed for) the window's statement is as it was."""
+    mixed_dates_matching("conscription")
+    with unittest.mock.patch("articles.search.RANK_WINDOW", 3):
+        filterset = valid({"q": "conscription"})
+        pages = filterset.pages(filterset.counts().total)
+        assert not pages.with_champions
+        assert "WITH newest" not in window_statement({"q": "conscription"})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"q": "conscription -strike"}, id="a champion excluded"),
+        pytest.param({"q": "conscription", "source": "the-ledger"}, id="a champion in another source"),
+    ],
+)
+def test_a_window_scores_only_the_champions_that_are_results(monkeypatch, params):
+    articles = champions_and_newest(monkeypatch)
+    first, second = articles["champions"]
+    Article.objects.filter(pk=first.pk).update(body=first.body + " A strike.")
+    ledger = SourceFactory(name="The Ledger", slug="the-ledger")
+    Article.objects.exclude(pk=first.pk).update(source=ledger)
+    one_queryset = list(valid(params).qs)
+    assert first not in one_queryset and second in one_queryset
+    filterset = valid(params)
+    pages = filterset.pages(filterset.counts().total)
+    assert pages.with_champions
+    for start, stop in [(0, 20), (0, 3), (3, 5), (4, 7)]:
+        assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
+    assert pages.champions_in_window == 1 and one_queryset[0] == second
+
+
+def test_champions_no_longer_published_are_passed_over(monkeypatch):
+    articles = champions_and_newest(monkeypatch)
+    retracted = articles["champions"][0]
+    retracted.status, retracted.retraction_note = ArticleStatus.RETRACTED, "Wrong."
+    retracted.save()
+    one_queryset = list(valid({"q": "conscription"}).qs)
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    assert retracted not in one_queryset and len(one_queryset) == 7
+    assert hits_as_ranked(pages[0:20]) == hits_as_ranked(one_queryset)
+    assert pages.champions_in_window == 1
 
 
 def test_a_sorted_window_of_a_search_naming_someone_lists_the_texts_matches_and_the_linked_rows_apart(monkeypatch):

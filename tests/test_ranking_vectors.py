@@ -8,9 +8,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from articles.caching import public_version
-from articles.models import Article, ArticleStatus
-from articles.search import recent_ranking_index_read
-from articles.services import recent_ranking_index_refresh
+from articles.models import Article, ArticleStatus, RankingChampion
+from articles.search import BM25_B, BM25_K1, recent_ranking_index_read
+from articles.services import (
+    ChampionsRefreshed,
+    ranking_champions_refresh,
+    recent_ranking_index_refresh,
+    vocabulary_refresh,
+)
 from tests.factories import ArticleFactory, SourceFactory
 from tests.search_statistics import assert_ranking_vectors_as_articles, ranking_vector_rows
 
@@ -176,3 +181,62 @@ def test_the_recent_index_command_says_from_which_day_it_holds_the_vectors(monke
     out = StringIO()
     call_command("refresh_recent_ranking_index", stdout=out)
     assert out.getvalue() == "The recent ranking index holds the articles dated from 2021-01-01 on.\n"  # both
+
+
+# --- Each frequent lexeme's champions (``services.ranking_champions_refresh``) --------------------
+
+
+def term_score(uses: int, length: int, average_length: float) -> float:
+    """BM25's term part without the idf, as ``search.rank_sql`` computes it (every use weighs 1)."""
+    return uses / (uses + BM25_K1 * (1 - BM25_B + BM25_B * length / average_length))
+
+
+def champions_of(lexeme: str) -> set[int]:
+    return set(RankingChampion.objects.filter(lexeme=lexeme).values_list("article_id", flat=True))
+
+
+def test_the_champions_are_the_best_scored_articles_of_each_frequent_lexeme(monkeypatch):
+    monkeypatch.setattr("articles.services.RANKING_CHAMPION_MIN_ARTICLES", 3)  # "queue" is in 5, "border" in 3
+    monkeypatch.setattr("articles.services.RANKING_CHAMPIONS_PER_LEXEME", 2)
+    bodies = {
+        "two, short": "Queues, queues at the border.",
+        "three, long": "Queues, queues, queues at the border, " + "and long waits on either side of it. " * 8,
+        "four, short": "Queues queues queues queues.",
+        "two, long": "Queues and queues. " + "Waiting for hours in the heat by the road. " * 8,
+        "one, shortest": "A queue.",
+    }
+    articles = {name: ArticleFactory(title="Q", summary="", body=body) for name, body in bodies.items()}
+    ArticleFactory(title="Q", summary="", body="Queues queues queues queues queues!", status=ArticleStatus.DRAFT)
+    vocabulary_refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT average_length FROM articles_search_stats")
+        (average_length,) = cursor.fetchone()
+    lengths = {name: len("Q") + len(body) for name, body in bodies.items()}
+    uses = {"two, short": 2, "three, long": 3, "four, short": 4, "two, long": 2}  # once is too few
+    best = sorted(uses, key=lambda name: term_score(uses[name], lengths[name], average_length), reverse=True)
+    before = public_version()
+
+    refreshed = ranking_champions_refresh()
+    assert champions_of("queue") == {articles[name].pk for name in best[:2]}
+    assert champions_of("border") == set()  # in three articles, not more
+    assert refreshed == ChampionsRefreshed(lexemes=1, champions=2)
+    assert public_version() != before  # each process reads the lists again, cached pages go
+
+    # Listed again from the articles as they are now: the best one unpublished, the third best in.
+    gone = articles[best[0]]
+    gone.status, gone.retraction_note = ArticleStatus.RETRACTED, "Wrong."
+    gone.save()
+    vocabulary_refresh()
+    ranking_champions_refresh()
+    assert champions_of("queue") == {articles[name].pk for name in best[1:3]}
+
+
+def test_the_champions_command_says_how_many_it_listed(monkeypatch):
+    monkeypatch.setattr("articles.services.RANKING_CHAMPION_MIN_ARTICLES", 1)
+    for body in ("Queues, queues.", "Queues, queues, queues.", "Queues and long queues, queues."):
+        ArticleFactory(title="Q", summary="", body=body)
+    vocabulary_refresh()
+    out = StringIO()
+    call_command("refresh_ranking_champions", stdout=out)
+    assert out.getvalue() == "Listed 3 champion articles for 1 word stems (at most 500 each).\n"
+    assert RankingChampion.objects.count() == 3
