@@ -435,6 +435,17 @@ def readme_text(results: Sequence[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def champions_sentence(champions: dict | None) -> str:
+    """What the corpus's champion lists hold (``refresh_ranking_champions``), if the run recorded them."""
+    if not champions:
+        return ""
+    if not champions["rows"]:
+        return " No word is frequent enough for ranking champions."
+    listed = f" Ranking champions: {champions['rows']:,} articles listed for {champions['lexemes']:,} lexemes"
+    refreshed = champions.get("refresh_seconds")
+    return listed + (f" (listed in this run in {refreshed:.0f} s)." if refreshed is not None else " (kept).")
+
+
 def size_section(result: dict) -> list[str]:
     machine, corpus = result["machine"], result["corpus"]
     lines = [f"## {result['size']:,} articles", ""]
@@ -467,7 +478,8 @@ def size_section(result: dict) -> list[str]:
             f" The recent ranking vectors' index holds those dated from {corpus['recent_ranking_index_since']} on."
             if corpus.get("recent_ranking_index_since")
             else ""
-        ),
+        )
+        + champions_sentence(corpus.get("ranking_champions")),
     ]
     lines += ["", *search_section(result["search"], result["settings"])]
     if "pages" in result:

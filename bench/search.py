@@ -383,8 +383,8 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
                 f"INSERT INTO {CORPUS_MARKER_TABLE} VALUES (%s, %s, %s, %s, %s)",
                 [size, seed, digest, built_at, build_seconds],
             )
-    from articles.models import Article, SearchLog
-    from articles.services import recent_ranking_index_refresh
+    from articles.models import Article, RankingChampion, SearchLog
+    from articles.services import ranking_champions_refresh, recent_ranking_index_refresh
 
     # As an archive's maintenance would (``manage.py refresh_recent_ranking_index``): built once, then
     # kept while the newest months it holds are the same.
@@ -393,6 +393,17 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
         log("   no recent ranking index: too few dated articles")
     else:
         log(f"   the recent ranking index holds the articles dated from {recent_since} on")
+    # Likewise ``manage.py refresh_ranking_champions``: listed again once the corpus or the code
+    # that lists them (a migration) changed, otherwise kept.
+    champions_seconds = None
+    if not reused or pending or not RankingChampion.objects.exists():
+        started = time.monotonic()
+        refreshed = ranking_champions_refresh()
+        champions_seconds = round(time.monotonic() - started, 1)
+        log(f"   {refreshed.champions:,} champions listed for {refreshed.lexemes:,} lexemes in {champions_seconds} s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(DISTINCT lexeme), count(*) FROM {RankingChampion._meta.db_table}")
+        champion_lexemes, champions = cursor.fetchone()
     with connection.cursor() as cursor:
         # Earlier runs' logged searches: each run starts from the same table.
         cursor.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(SearchLog._meta.db_table)))
@@ -407,6 +418,7 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
         "build_seconds": round(build_seconds, 1),
         "migrations_applied": len(pending),
         "recent_ranking_index_since": None if recent_since is None else recent_since.isoformat(),
+        "ranking_champions": {"lexemes": champion_lexemes, "rows": champions, "refresh_seconds": champions_seconds},
     }
 
 

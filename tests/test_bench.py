@@ -653,3 +653,14 @@ def test_rounds_the_report_takes_percentiles_of_are_at_least_one(option, capsys)
     with pytest.raises(SystemExit):
         parser.parse_args([option, "0"])
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_the_report_says_what_the_champion_lists_hold_and_whether_this_run_listed_them():
+    assert report.champions_sentence(None) == ""  # a run from before they were recorded
+    assert report.champions_sentence({"lexemes": 0, "rows": 0, "refresh_seconds": 0.4}) == (
+        " No word is frequent enough for ranking champions."
+    )
+    assert report.champions_sentence({"lexemes": 1516, "rows": 673162, "refresh_seconds": 15.7}) == (
+        " Ranking champions: 673,162 articles listed for 1,516 lexemes (listed in this run in 16 s)."
+    )
+    assert report.champions_sentence({"lexemes": 1516, "rows": 673162, "refresh_seconds": None}).endswith("(kept).")
