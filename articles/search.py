@@ -347,7 +347,8 @@ RECENT_RANKING_INDEX = "articles_ranking_vector_recent"
 RECENT_RANKING_SHARE = 0.1
 RECENT_RANKING_MIN_ARTICLES = 50_000
 
-# Relevance is computed for at most this many matches, the newest ones; older matches follow by date.
+# Relevance is computed for at most this many matches, the newest ones (and the words' champions,
+# below); older matches follow by date.
 # Scoring reads every matching vector, so ranking all 87,000 matches of a common word took about 1 s
 # on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
 # (nearly every real query) the order is pure relevance.
@@ -567,7 +568,8 @@ class ArticleSearch:
       hits are flagged ``alias_match`` and come after the articles that use the
       reader's own spelling (ranked among themselves with the person's names).
     - Ranking is BM25-like (see ``rank_expression``) within the RANK_WINDOW newest
-      matches (see RANK_WINDOW), so relevance stays fast for very common words.
+      matches (see RANK_WINDOW) and the words' champions (``champion_lexemes``), so
+      relevance stays fast for very common words.
     - When fewer than PARTIAL_THRESHOLD articles have every word (a misremembered
       or misspelt word), articles with all words but one are added, then all but
       two, … (see ``Fallback``); they are flagged ``partial_match`` and ranked
@@ -1677,7 +1679,9 @@ def month_reached(months: Iterable[MonthCountRow], needed: int, *, newest: bool 
 
 class WindowFirst:
     """A relevance-sorted search's results (``splits_at_window``), as the paginator slices them:
-    the window's, best first, then the others, newest first.
+    the window's, best first, then the others, newest first. The window is the newest RANK_WINDOW
+    results and, when its words have champions (``ArticleSearch.champion_lexemes``), those of them
+    that are results (``with_champions``).
 
     That is the order of the search's one queryset, where the others score 0; but that one reads
     and sorts every result to find a page (half a million for a common word on 1,000,000
@@ -1804,6 +1808,10 @@ class WindowFirst:
           words, and the window's scored as they are met: no article is read for it, and no row
           twice. At 1,000,000 articles, that took the statement for "well" from 104 ms (walking and
           reading each match's article, then its row again by id) to 25.
+
+        With champions, the rows of those that are results and not among the newest are read by id
+        and scored alike, added to the newest's in the same statement, which counts them (each row
+        says whether it is a champion): the results past the window leave them out.
 
         The page's articles are then read by id, in the order of the ids, and given the scores and
         flags the statement found for them: the scored queryset's (``ArticleSearch.window_hits``),

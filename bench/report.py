@@ -744,8 +744,15 @@ def exactness_verdict(summary: dict, windows: dict) -> str:
         sentences.append(
             f"The relevance order may differ where the documented ranking windows apply ({window}; "
             f"`articles/search.py`): {summary['windowed']} of {summary['queries']} queries have more matches of "
-            "their words (before other filters) than the window, and there only the newest are scored, the older "
-            f"following by date. The top 20 is identical in {identical} queries (mean overlap@20 "
+            "their words (before other filters) than the window, and there only the newest are scored"
+            + (
+                f", with the {windows['champions']:,} articles each of their words scores best in the whole archive "
+                "(its champions, where listed)"
+                if windows.get("champions")
+                else ""
+            )
+            + ", the others following by date. The top 20 is identical in "
+            f"{identical} queries (mean overlap@20 "
             f"{summary['mean_overlap']:.3f})."
         )
         differing = summary["queries"] - summary["identical_top"]

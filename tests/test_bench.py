@@ -558,6 +558,13 @@ def test_results_differing_beyond_a_window_miss_the_exactness_target_but_say_it_
     assert "(1 query, 1 of them beyond a window), the page's first 20 share as little as 40% with the exact" in section
     assert "reach down to position 1,234" in section
     assert "| common word: `man` | 36,597 | 5,000 | differs | 0.40 | 1,234 | 1.04 / 1.07 | 20/20 |" in section
+    assert "only the newest are scored, the others following by date" in section  # a run before champions
+    result["exactness"]["windows"]["champions"] = 500
+    section = "\n".join(report.exactness_section(result["exactness"]))
+    assert (
+        "only the newest are scored, with the 500 articles each of their words scores best in the whole archive"
+        " (its champions, where listed), the others following by date." in section
+    )
 
 
 def test_results_differing_with_no_window_or_counts_differing_miss_the_exactness_target():
