@@ -362,8 +362,9 @@ RANK_WINDOW = 5000
 # 100,000 articles, 3.3 million of the 20 million (lexeme, article) pairs of such lexemes had two or
 # more).
 # A one-word search, or one word with exclusions, whose page all scores above the last champion
-# listed (and one use in the shortest text) has the page the exact computation has.
-RANKING_CHAMPIONS_PER_LEXEME = 500
+# listed (and one use in the shortest text) has the page the exact computation has, as the archive
+# was when they were listed.
+RANKING_CHAMPIONS_PER_LEXEME = 200
 RANKING_CHAMPION_MIN_ARTICLES = RANK_WINDOW
 RANKING_CHAMPION_MIN_OCCURRENCES = 2
 RANKING_CHAMPIONS_TABLE = "articles_ranking_champion"
@@ -1119,10 +1120,10 @@ class ArticleSearch:
         """
         if not self.windowed or self.fallback is not None or self.people_by_term:
             return ()
-        return self._champions_listed
+        return self._listed_champion_lexemes
 
     @cached_property
-    def _champions_listed(self) -> tuple[str, ...]:
+    def _listed_champion_lexemes(self) -> tuple[str, ...]:
         lexemes = tuple(sorted({lexeme for term in self.ranked_terms for lexeme in term.lexemes}))
         return _champions_listed(lexemes) if lexemes else ()
 
@@ -1744,8 +1745,11 @@ class WindowFirst:
             return []
         if self._newest_make is None:  # the window's order is the whole order
             return self._window_page(start, stop)
-        # With champions the window holds more than ``size``, as many as its statement counts.
-        reach = self.total if self.with_champions else self.size
+        reach = self.size
+        if self.with_champions:  # the window holds more than ``size``: as many as its statement counts
+            if self.window_in_text is None and start >= self.size:
+                self._window_page(0, 1)  # counts them, for a page that may be past them
+            reach = self.total if self.window_in_text is None else self.window_in_text
         hits = self._window_page(start, min(stop, reach)) if start < reach else []
         if self.window_in_text is None:
             self._window_page(0, 1)  # counts them

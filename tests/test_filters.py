@@ -621,6 +621,11 @@ def test_a_window_scores_the_words_champions_besides_its_newest_and_pages_as_the
     for start, stop in [(0, 20), (0, 2), (2, 5), (4, 6), (5, 8), (6, 7), (7, 20)]:
         assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
     assert pages.window_in_text == 5 and pages.champions_in_window == 2
+    past_the_window = valid({"q": "conscription"})
+    pages = past_the_window.pages(past_the_window.counts().total)
+    with CaptureQueriesContext(connection) as captured:
+        assert hits_as_ranked(pages[6:8]) == hits_as_ranked(one_queryset[6:8])
+    assert sum(query["sql"].startswith("SELECT scored.article_id") for query in captured) == 1  # counted, once
     newest, older = articles["newest"], articles["older"]
     assert one_queryset[:2] == articles["champions"] == exact({"q": "conscription"})[:2]
     assert one_queryset[2:5] == [newest[3], newest[2], newest[1]]  # the newest three, equally scored

@@ -238,5 +238,5 @@ def test_the_champions_command_says_how_many_it_listed(monkeypatch):
     vocabulary_refresh()
     out = StringIO()
     call_command("refresh_ranking_champions", stdout=out)
-    assert out.getvalue() == "Listed 3 champion articles for 1 word stems (at most 500 each).\n"
+    assert out.getvalue() == "Listed 3 champion articles for 1 word stems (at most 200 each).\n"
     assert RankingChampion.objects.count() == 3
