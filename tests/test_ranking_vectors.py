@@ -240,3 +240,27 @@ def test_the_champions_command_says_how_many_it_listed(monkeypatch):
     call_command("refresh_ranking_champions", stdout=out)
     assert out.getvalue() == "Listed 3 champion articles for 1 word stems (at most 200 each).\n"
     assert RankingChampion.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_champions_table_is_vacuumed_after_a_refresh_outside_a_transaction(monkeypatch):
+    """The rows a refresh replaces are dead ones: gone at once, and the planner's counts taken."""
+    monkeypatch.setattr("articles.services.RANKING_CHAMPION_MIN_ARTICLES", 1)
+    for body in ("Queues, queues.", "Queues, queues, queues."):
+        ArticleFactory(title="Q", summary="", body=body)
+    vocabulary_refresh()
+
+    def vacuums() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables"
+                " WHERE relname = 'articles_ranking_champion'"
+            )
+            return cursor.fetchone()
+
+    before = vacuums()
+    ranking_champions_refresh()
+    assert [after - earlier for after, earlier in zip(vacuums(), before, strict=True)] == [1, 1]
+    with transaction.atomic():
+        ranking_champions_refresh()  # in the caller's transaction: VACUUM cannot run there
+    assert [after - earlier for after, earlier in zip(vacuums(), before, strict=True)] == [1, 1]
