@@ -63,6 +63,8 @@ IMPORT_DATABASE = "bench_import"
 # Bump when the way the bench builds its corpus changes, to rebuild every cached database.
 CORPUS_FORMAT = 1
 CORPUS_MARKER_TABLE = "bench_corpus"
+# The digest of what the corpus's champion lists were listed with (``champions_digest``).
+CHAMPIONS_MARKER_TABLE = "bench_ranking_champions"
 GENERATOR_FILES = ("articles/corpus.py", "articles/management/commands/generate_corpus.py")
 # The archive's code, watched for changes during a run (see code_state).
 CODE_FOLDERS = ("archive", "articles", "templates")
@@ -327,6 +329,19 @@ def generator_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def champions_digest() -> str:
+    """What the champion lists depend on besides the corpus: the statement that lists them and its limits."""
+    from articles import services
+
+    listing = (
+        services.ranking_champions_sql(),
+        services.RANKING_CHAMPION_MIN_ARTICLES,
+        services.RANKING_CHAMPION_MIN_OCCURRENCES,
+        services.RANKING_CHAMPIONS_PER_LEXEME,
+    )
+    return hashlib.sha256(repr(listing).encode()).hexdigest()[:16]
+
+
 def corpus_ensure(size: int, seed: int, database: str) -> dict:
     """Migrate the bench database and load the corpus, unless the one it holds is this one already."""
     from django.core.management import call_command
@@ -393,14 +408,23 @@ def corpus_ensure(size: int, seed: int, database: str) -> dict:
         log("   no recent ranking index: too few dated articles")
     else:
         log(f"   the recent ranking index holds the articles dated from {recent_since} on")
-    # Likewise ``manage.py refresh_ranking_champions``: listed again once the corpus or the code
-    # that lists them (a migration) changed, otherwise kept.
+    # Likewise ``manage.py refresh_ranking_champions``: listed again once the corpus, the migrations
+    # or what lists them (its statement and limits, ``champions_digest``) changed, otherwise kept
+    # (3 minutes at 1,000,000 articles, reading every ranking vector).
     champions_seconds = None
-    if not reused or pending or not RankingChampion.objects.exists():
+    listed_with = champions_digest()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {CHAMPIONS_MARKER_TABLE} (digest text)")
+        cursor.execute(f"SELECT digest FROM {CHAMPIONS_MARKER_TABLE}")
+        marker = cursor.fetchone()
+    if not reused or pending or marker != (listed_with,):
         started = time.monotonic()
         refreshed = ranking_champions_refresh()
         champions_seconds = round(time.monotonic() - started, 1)
         log(f"   {refreshed.champions:,} champions listed for {refreshed.lexemes:,} lexemes in {champions_seconds} s")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CHAMPIONS_MARKER_TABLE}")
+            cursor.execute(f"INSERT INTO {CHAMPIONS_MARKER_TABLE} VALUES (%s)", [listed_with])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(DISTINCT lexeme), count(*) FROM {RankingChampion._meta.db_table}")
         champion_lexemes, champions = cursor.fetchone()

@@ -671,3 +671,10 @@ def test_the_report_says_what_the_champion_lists_hold_and_whether_this_run_liste
         " Ranking champions: 673,162 articles listed for 1,516 lexemes (listed in this run in 16 s)."
     )
     assert report.champions_sentence({"lexemes": 1516, "rows": 673162, "refresh_seconds": None}).endswith("(kept).")
+
+
+def test_the_champion_lists_are_listed_again_when_what_lists_them_changes(monkeypatch):
+    listed_with = search.champions_digest()
+    assert search.champions_digest() == listed_with
+    monkeypatch.setattr("articles.services.RANKING_CHAMPIONS_PER_LEXEME", 500)
+    assert search.champions_digest() != listed_with
