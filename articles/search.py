@@ -1114,7 +1114,7 @@ class ArticleSearch:
     def champion_lexemes(self) -> tuple[str, ...]:
         """The lexemes whose champions (``RankingChampion``) the ranking window scores besides the
         newest matches: those of the ranked terms that are single lexemes or disjunctions of them
-        (``RankedTerm.lexemes``), each with a list. None unless the search is ``windowed`` with
+        (``RankedTerm.lexemes``), each with a list. Empty unless the search is ``windowed`` with
         every word matched and no one named (the window of a search naming people is split by
         alias hits, and a name is a phrase: no list).
         """
