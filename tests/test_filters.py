@@ -666,6 +666,31 @@ def test_a_window_scores_only_the_champions_that_are_results(monkeypatch, params
     assert pages.champions_in_window == 1 and one_queryset[0] == second
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"date_from": "2016-01-01"}, id="a date range"),
+        pytest.param({"tag": "the-draft"}, id="a tag"),
+        pytest.param({"person": "ana-ivanova"}, id="a person"),
+    ],
+)
+def test_a_window_with_champions_within_other_filters_pages_as_the_one_queryset(monkeypatch, params):
+    """The window's newest and its champions are taken among the articles the filters leave."""
+    articles = champions_and_newest(monkeypatch)
+    tag, person = TagFactory(name="The draft", slug="the-draft"), PersonFactory(name="Ana Ivanova", slug="ana-ivanova")
+    for article in [*articles["newest"], articles["older"][0], articles["champions"][1]]:
+        article.tags.add(tag)
+        article.people.add(person)
+    params = {"q": "conscription", **params}
+    one_queryset = list(valid(params).qs)
+    filterset = valid(params)
+    pages = filterset.pages(filterset.counts().total)
+    assert pages.with_champions and len(one_queryset) in (6, 7)
+    for start, stop in [(0, 20), (0, 2), (1, 4), (3, 6), (4, 20)]:
+        assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
+    assert one_queryset[0] == articles["champions"][1 if "date_from" not in params else 0]
+
+
 def test_champions_no_longer_published_are_passed_over(monkeypatch):
     articles = champions_and_newest(monkeypatch)
     retracted = articles["champions"][0]
