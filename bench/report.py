@@ -567,13 +567,16 @@ def search_section(search: dict, settings: dict) -> list[str]:
 # The parts of a search page's SQL in the order a request runs them (see bench/search.py SQL_PARTS).
 PART_ORDER = (
     "setup",
+    "published state",
     "filter values",
     "prefixes",
     "people named",
     "ranking statistics",
     "partial matches",
     "count",
+    "ranking window",
     "page",
+    "page, read by id",
     "people and tags",
     "headlines",
     "facet: source",
@@ -583,6 +586,7 @@ PART_ORDER = (
     "timeline",
     "suggestions",
     "search log",
+    "transaction",
     "other",
 )
 

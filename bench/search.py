@@ -231,6 +231,8 @@ def query_mix(
 # spaces dropped) unless it starts with ".*": the first that matches names the statement.
 SQL_PARTS = (
     ("setup", r"SET\b"),
+    ("transaction", r"(BEGIN|COMMIT|ROLLBACK)\b"),
+    ("published state", r"SELECT database, number, changed_by FROM articles_publicversion"),
     ("search log", r'INSERT INTO "articles_searchlog"'),
     ("headlines", r".*\bts_headline\("),
     ("suggestions", r".*\bsimilarity\("),
@@ -246,7 +248,9 @@ SQL_PARTS = (
     ("facet: person", r"SELECT person\.\*, counts\.n"),
     ("people and tags", r"SELECT 'authors' AS relation"),
     ("people named", r'\(?SELECT \d+ AS "position"|SELECT "articles_person"\."id".*alias_names'),
+    ("ranking window", r"SELECT scored\.article_id"),
     ("page", r'SELECT "articles_article"\."id".* LIMIT \d+$'),
+    ("page, read by id", r'SELECT "articles_article"\."id", .*"articles_article"\."id" IN \([\d, ]+\)'),
     ("filter values", r'SELECT "articles_(source|person|tag)"\."id".* WHERE "articles_\w+"\."slug" IN \('),
 )
 _SQL_PARTS = tuple((name, re.compile(pattern, re.S)) for name, pattern in SQL_PARTS)

@@ -266,6 +266,15 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
             "ranking statistics",
         ),
         ("\n  WITH full_matches AS (SELECT count(*) AS found FROM x)", "partial matches"),
+        ("SELECT database, number, changed_by FROM articles_publicversion", "published state"),
+        ("BEGIN", "transaction"),
+        ("COMMIT", "transaction"),
+        ("SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER ()", "ranking window"),
+        (
+            'SELECT "articles_article"."id", "articles_article"."title" FROM "articles_article"'
+            ' WHERE "articles_article"."id" IN (93101, 52806) ORDER BY "articles_article"."published_on" DESC',
+            "page, read by id",
+        ),
         ("SELECT 1", "other"),
     ],
 )
