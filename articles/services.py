@@ -296,33 +296,47 @@ def recent_ranking_index_refresh() -> datetime.date | None:
     counts as a change of the published state (``articles_publicversion``), so each process reads
     the new day again (``search.recent_ranking_index``). Searches are right with or without the
     index; it makes ranking windows within those months faster. Run it now and then, as the
-    vocabulary's refresh: at 1,000,000 articles it took about 23 s to build.
+    vocabulary's refresh: at 1,000,000 articles it took about 23 s to build. Two at once run one
+    after the other (an advisory lock).
     """
+    in_transaction = connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {RankingVector._meta.db_table} WHERE published_on IS NOT NULL")
-        (dated,) = cursor.fetchone()
-        since = None
-        if dated >= RECENT_RANKING_MIN_ARTICLES:
-            cursor.execute(
-                f"SELECT date_trunc('month', published_on)::date FROM {RankingVector._meta.db_table}"
-                " WHERE published_on IS NOT NULL ORDER BY published_on DESC LIMIT 1 OFFSET %s",
-                [int(dated * RECENT_RANKING_SHARE)],
-            )
-            (since,) = cursor.fetchone()
-        if since == recent_ranking_index_read(cursor):
-            return since
-        concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
-        built = f"{RECENT_RANKING_INDEX}_built"
-        cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {built}")  # left by a build interrupted
-        if since is not None:
-            cursor.execute(
-                f"CREATE INDEX{concurrently} {built} ON {RankingVector._meta.db_table} USING gin (vector)"
-                f" WHERE published_on >= '{since.isoformat()}'::date"
-            )
-        cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {RECENT_RANKING_INDEX}")
-        if since is not None:
-            cursor.execute(f"ALTER INDEX {built} RENAME TO {RECENT_RANKING_INDEX}")
-        cursor.execute(PUBLIC_VERSION_BUMP_SQL)
+        # One refresh at a time: a second one's drop of the index being built would fail the first's
+        # build. Held to the end of the caller's transaction, or else until this one ends.
+        lock = "pg_advisory_xact_lock" if in_transaction else "pg_advisory_lock"
+        cursor.execute(f"SELECT {lock}(hashtext(%s))", [RECENT_RANKING_INDEX])
+        try:
+            return _recent_ranking_index_move(cursor, concurrently="" if in_transaction else " CONCURRENTLY")
+        finally:
+            if not in_transaction:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [RECENT_RANKING_INDEX])
+
+
+def _recent_ranking_index_move(cursor, *, concurrently: str) -> datetime.date | None:
+    """``recent_ranking_index_refresh``'s work, its lock held; ``concurrently``: " CONCURRENTLY" or ""."""
+    cursor.execute(f"SELECT count(*) FROM {RankingVector._meta.db_table} WHERE published_on IS NOT NULL")
+    (dated,) = cursor.fetchone()
+    since = None
+    if dated >= RECENT_RANKING_MIN_ARTICLES:
+        cursor.execute(
+            f"SELECT date_trunc('month', published_on)::date FROM {RankingVector._meta.db_table}"
+            " WHERE published_on IS NOT NULL ORDER BY published_on DESC LIMIT 1 OFFSET %s",
+            [int(dated * RECENT_RANKING_SHARE)],
+        )
+        (since,) = cursor.fetchone()
+    if since == recent_ranking_index_read(cursor):
+        return since
+    built = f"{RECENT_RANKING_INDEX}_built"
+    cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {built}")  # left by a build interrupted
+    if since is not None:
+        cursor.execute(
+            f"CREATE INDEX{concurrently} {built} ON {RankingVector._meta.db_table} USING gin (vector)"
+            f" WHERE published_on >= '{since.isoformat()}'::date"
+        )
+    cursor.execute(f"DROP INDEX{concurrently} IF EXISTS {RECENT_RANKING_INDEX}")
+    if since is not None:
+        cursor.execute(f"ALTER INDEX {built} RENAME TO {RECENT_RANKING_INDEX}")
+    cursor.execute(PUBLIC_VERSION_BUMP_SQL)
     return since
 
 

@@ -3,13 +3,14 @@
 import datetime
 from io import StringIO
 
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from articles.caching import public_version
 from articles.models import Article, ArticleStatus, RankingChampion
-from articles.search import BM25_B, BM25_K1, recent_ranking_index_read
+from articles.search import BM25_B, BM25_K1, RECENT_RANKING_INDEX, recent_ranking_index_read
 from articles.services import (
     ChampionsRefreshed,
     ranking_champions_refresh,
@@ -168,6 +169,21 @@ def test_the_recent_index_holds_the_newest_share_of_the_vectors_from_the_first_o
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'articles_ranking_vector_recent%%'")
         assert cursor.fetchone() == (0,)
+
+
+def test_a_recent_index_refresh_waits_for_one_under_way():
+    """Another session refreshing it holds the lock: this one waits (here, until its lock timeout)."""
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", [RECENT_RANKING_INDEX])
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '50ms'")
+            recent_ranking_index_refresh()
+        other.execute("SELECT pg_advisory_unlock(hashtext(%s))", [RECENT_RANKING_INDEX])
+    finally:
+        other.close()
+    assert recent_ranking_index_refresh() is None  # its turn: too few articles for an index
 
 
 def test_the_recent_index_command_says_from_which_day_it_holds_the_vectors(monkeypatch):
