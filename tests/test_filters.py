@@ -633,14 +633,14 @@ def test_a_window_scores_the_words_champions_besides_its_newest_and_pages_as_the
     assert [hit.rank > 0 for hit in one_queryset] == [True] * 5 + [False] * 3
 
 
-def test_a_window_without_champions_listed_is_the_newest_alone():
+def test_a_window_without_champions_listed_is_the_newest_alone(monkeypatch):
     """Before any refresh (or for a word none are listed for) the window's statement is as it was."""
     mixed_dates_matching("conscription")
-    with unittest.mock.patch("articles.search.RANK_WINDOW", 3):
-        filterset = valid({"q": "conscription"})
-        pages = filterset.pages(filterset.counts().total)
-        assert not pages.with_champions
-        assert "WITH newest" not in window_statement({"q": "conscription"})
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    filterset = valid({"q": "conscription"})
+    pages = filterset.pages(filterset.counts().total)
+    assert not pages.with_champions
+    assert "WITH newest" not in window_statement({"q": "conscription"})
 
 
 @pytest.mark.parametrize(
