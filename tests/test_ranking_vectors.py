@@ -248,7 +248,11 @@ def test_the_champions_are_the_best_scored_articles_of_each_frequent_lexeme(monk
 
 
 def test_the_champions_command_says_how_many_it_listed(monkeypatch):
-    monkeypatch.setattr("articles.services.RANKING_CHAMPION_MIN_ARTICLES", 1)
+    for module in ("articles.services", "articles.management.commands.refresh_ranking_champions"):
+        monkeypatch.setattr(f"{module}.RANKING_CHAMPION_MIN_ARTICLES", 1)
+    out = StringIO()
+    call_command("refresh_ranking_champions", stdout=out)
+    assert out.getvalue() == "No champions: no word stem is in more than 1 published articles.\n"
     for body in ("Queues, queues.", "Queues, queues, queues.", "Queues and long queues, queues."):
         ArticleFactory(title="Q", summary="", body=body)
     vocabulary_refresh()

@@ -16,8 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, verbosity: int, **options) -> None:
         refreshed = ranking_champions_refresh()
-        if verbosity:
+        if not verbosity:
+            return
+        if not refreshed.lexemes:
             self.stdout.write(
-                f"Listed {refreshed.champions:,} champion articles for {refreshed.lexemes:,} word stems"
-                f" (at most {RANKING_CHAMPIONS_PER_LEXEME:,} each)."
+                f"No champions: no word stem is in more than {RANKING_CHAMPION_MIN_ARTICLES:,} published articles."
             )
+            return
+        self.stdout.write(
+            f"Listed {refreshed.champions:,} champion articles for {refreshed.lexemes:,} word stems"
+            f" (at most {RANKING_CHAMPIONS_PER_LEXEME:,} each)."
+        )
