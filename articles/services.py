@@ -340,8 +340,8 @@ def _recent_ranking_index_move(cursor, *, concurrently: str) -> datetime.date | 
     return since
 
 
-# Memory for the sort that ranks every frequent lexeme's articles (``ranking_champions_refresh``):
-# some 3 million rows at 100,000 articles. The command's transaction only.
+# Memory for the sort that ranks every listed lexeme's articles (``ranking_champions_refresh``):
+# millions of rows at 100,000 articles. The command's transaction only.
 RANKING_CHAMPIONS_WORK_MEM = "256MB"
 
 
@@ -360,7 +360,7 @@ def ranking_champions_refresh() -> ChampionsRefreshed:
     waits for the first (the table is locked against other writers, not against readers). The
     lists count as part of the published state, which it changes (``articles_publicversion``):
     each process then reads them afresh (``search._champions_listed``), and the pages cached go.
-    Run it now and then, as the vocabulary's refresh: it reads every ranking vector (16 s at
+    Run it now and then, as the vocabulary's refresh: it reads every ranking vector (20 s at
     100,000 articles, 3 minutes at 1,000,000, on two cores). Searches are right without it, or with
     lists of another day; the lists make a common word's best-scored articles come first.
     """
