@@ -1886,10 +1886,10 @@ class WindowFirst:
             # alike, added to them; each row of either part says whether it is a champion. Read by id
             # (an array made once), never listed by the GIN index: a common word's champions are a few
             # hundred of its hundreds of thousands of articles.
-            champions = Subquery(search.champions())
-            rows = self.ranked.filter(_InArray(F("article_id"), champions), search.ranking_vector_match())
+            listed = search.champions()
+            rows = self.ranked.filter(_InArray(F("article_id"), Subquery(listed)), search.ranking_vector_match())
             champions_sql, champions_params = rows.order_by().values(*row_fields).query.sql_with_params()
-            listed_sql, listed_params = search.champions().query.sql_with_params()
+            listed_sql, listed_params = listed.query.sql_with_params()
             scored_sql = (
                 f"WITH newest AS MATERIALIZED ({scored_sql})"
                 f" SELECT newest.*, newest.article_id IN ({listed_sql}) AS champion FROM newest UNION ALL"
