@@ -9,11 +9,15 @@ entries expire after ``ARCHIVE_CACHE_SECONDS`` or are pushed out by the cache's 
 (``CACHES`` in the settings: files, shared by the server's processes). ``ARCHIVE_CACHE_SECONDS = 0``
 turns caching off.
 
-Three things are cached:
+Four things are cached:
 
 - ``cached_value``: values computed from the database, keyed by what they were computed from
   (the search page's counts, with the ids of a search's results when they are few, keyed by the
   parameters their statement is written from);
+- ``by_segment``: values computed for each block of article ids, a segment, kept under that
+  segment's own number of changes (migration 0024's triggers) rather than the whole archive's:
+  after a change to a few articles, what the other segments' articles gave is still good (the
+  search page's counts, before they are added up and cached with ``cached_value``);
 - ``remembered``: small values this process computed, kept in its memory (whether a search
   falls back to partial matches, which people its words name);
 - ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
@@ -40,6 +44,9 @@ from django.utils.http import quote_etag
 from articles.search import read_connection
 
 PUBLIC_VERSION_SQL = "SELECT database, number, changed_by FROM articles_publicversion"
+# Articles are in segments of 2^COUNT_SEGMENT_BITS ids, as migration 0024's triggers count them.
+COUNT_SEGMENT_BITS = 15
+COUNT_SEGMENTS_SQL = "SELECT segment, number, changed_by FROM articles_countsegment"
 # What the triggers of migration 0015 do, for a change no table's trigger sees (an index swapped).
 PUBLIC_VERSION_BUMP_SQL = (
     "UPDATE articles_publicversion SET number = number + 1, changed_by = pg_current_xact_id()::text::bigint"
@@ -150,6 +157,63 @@ def remembered(namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any
             while len(_remembered) > REMEMBERED_KEPT:
                 del _remembered[next(iter(_remembered))]
     return value
+
+
+def count_segment_bounds(segment: int) -> tuple[int, int]:
+    """The first article id of ``segment`` and the first of the next one."""
+    return segment << COUNT_SEGMENT_BITS, (segment + 1) << COUNT_SEGMENT_BITS
+
+
+def _count_segments() -> tuple[str, dict[int, str]] | None:
+    """The database and each segment's state (its number of changes, its last writer), or None.
+
+    None when values cannot be kept by segment: caching is off, or the statements of the caller
+    may not all see one snapshot (outside ``one_published_state``), so that segments counted now
+    and segments counted before could not be added up as one state of the archive.
+    """
+    version = public_version() if _enabled() and _one_state.get() is not None else None
+    if version is None:
+        return None
+    with read_connection().cursor() as cursor:
+        cursor.execute(COUNT_SEGMENTS_SQL)
+        segments = {segment: f"{number}.{changed_by}" for segment, number, changed_by in cursor.fetchall()}
+    return version.split(".", 1)[0], segments
+
+
+def by_segment(
+    namespace: str,
+    material: str,
+    compute: Callable[[list[int] | None, dict[int, Any]], tuple[dict[int, Any], bool]],
+    empty: Any,
+) -> dict[int, Any]:
+    """For each segment that may hold articles, ``compute``'s value for it, from the cache where it is still good.
+
+    ``compute(segments, kept)`` computes the values of ``segments`` (None: of all of them, which
+    it may then do without naming them) knowing the values ``kept`` for the others, and returns
+    those it found (a segment it leaves out gets ``empty``) and whether they may be kept. What
+    is kept for ``material`` is one entry: each segment's value with the state it was computed in;
+    a segment whose state has changed since is computed again, the others are read back. Written
+    again only when something was computed; two processes writing it at once each write values
+    that are right for the states they name.
+    """
+    segments = _count_segments()
+    if segments is None:
+        found, _ = compute(None, {})
+        return found
+    database, states = segments
+    key = _key(namespace, database, material)
+    stored = cache.get(key) or {}
+    kept = {segment: value for segment, (state, value) in stored.items() if states.get(segment) == state}
+    stale = [segment for segment in sorted(states) if segment not in kept]
+    if not stale:
+        return kept
+    found, keep = compute(stale if kept else None, kept)
+    # A segment found that has no state yet (none should) is added up, never kept.
+    values = {**dict.fromkeys(stale, empty), **found, **kept}
+    if keep:
+        entry = {segment: (states[segment], values[segment]) for segment in states}
+        cache.set(key, entry, settings.ARCHIVE_CACHE_SECONDS)
+    return values
 
 
 def cache_public_page(view: Callable) -> Callable:

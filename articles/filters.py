@@ -27,8 +27,12 @@ so every client of the FilterSet links the same way.
 """
 
 import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass
+import functools
+import heapq
+import operator
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from operator import itemgetter
 from urllib.parse import urlencode
@@ -40,7 +44,7 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from articles.caching import cached_value, remembered
+from articles.caching import COUNT_SEGMENT_BITS, by_segment, cached_value, count_segment_bounds, remembered
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, RankingVector, Source, Tag
 from articles.search import (
     FEW_RESULTS,
@@ -115,32 +119,49 @@ def _links_sql(through, value: str) -> str:
     )
 
 
-def _facet_counts_sql(name: str, value_model, values_sql: str) -> str:
-    """The ``limit`` most frequent values of facet ``name``, counted over ``values_sql``.
+# An article's count segment (``articles.caching.by_segment``), as migration 0024's triggers compute it.
+SEGMENT_OF = ">> " + str(COUNT_SEGMENT_BITS)
 
-    ``values_sql`` selects ``value_id`` once per article and value among the articles
-    ``{articles}`` (the results, or the articles another value would add). Parameters: the values
-    to leave out (those chosen already), then the limit, twice. Ties are ordered by name, then
-    slug, so only the values counted at least as often as the last one shown are looked up: a
-    common word's results name thousands of people, a rare word's a handful of the archive's.
+
+def _facet_counts_sql(name: str, values_sql: str) -> str:
+    """Facet ``name``'s values counted in each segment, over ``values_sql``.
+
+    ``values_sql`` selects (article_id, value_id) once per article and value among the articles
+    ``{articles}`` (the results, or the articles another value would add). A row per segment:
+    its values and their counts, as two arrays. Parameter: the values to leave out (those chosen
+    already). A segment's counts are all there: which values are shown is decided once the
+    segments are added up (``_LABELLED_SQL``).
+    """
+    # No value (an article without a source) is no facet value.
+    return f"""
+        SELECT '{name}', segment, NULL::date, NULL::text, NULL::bigint, array_agg(value_id), array_agg(n)
+        FROM (
+            SELECT article_id {SEGMENT_OF} AS segment, value_id, count(*) AS n FROM ({values_sql}) AS article_values
+            WHERE value_id IS NOT NULL AND value_id <> ALL(%s) GROUP BY 1, 2
+        ) AS counted
+        GROUP BY segment"""
+
+
+def _labelled_sql(name: str, value_model) -> str:
+    """The ``limit`` most frequent values of facet ``name``, among those counted (arrays of ids and counts).
+
+    Parameters: the ids, their counts and the limit. Ties are ordered by name, then slug; only
+    the values counted at least as often as the last one shown are passed: a common word's results
+    name thousands of people, a rare word's a handful of the archive's. Rows as ``counts`` reads them:
+    (facet, slug, label, month, precision, count, position).
     """
     table, key, slug, label = _quoted(value_model, "id", "slug", "name")
-    # No value (an article without a source) is no facet value, and must take no place in the cut.
     return f"""
-        WITH counts AS (
-            SELECT value_id, count(*) AS n FROM ({values_sql}) AS article_values
-            WHERE value_id IS NOT NULL AND value_id <> ALL(%s) GROUP BY value_id
-        ),
-        cut AS (SELECT min(n) AS n FROM (SELECT n FROM counts ORDER BY n DESC LIMIT %s) AS shown)
-        SELECT '{name}', value.{slug}, value.{label}, NULL::date, NULL::text, counts.n,
-               row_number() OVER (ORDER BY counts.n DESC, value.{label}, value.{slug})
-        FROM counts JOIN {table} AS value ON value.{key} = counts.value_id
-        WHERE counts.n >= (SELECT n FROM cut)
+        SELECT '{name}', value.{slug}, value.{label}, NULL::date, NULL::text, counted.n,
+               row_number() OVER (ORDER BY counted.n DESC, value.{label}, value.{slug})
+        FROM unnest(%s::bigint[], %s::bigint[]) AS counted (value_id, n)
+        JOIN {table} AS value ON value.{key} = counted.value_id
         ORDER BY 7 LIMIT %s"""
 
 
-# Each branch of ``ArticleFilterSet.counts``' statement gives rows of (facet, slug, label, month,
-# precision, count, position): a facet's values, or the months' counts (facet MONTHS).
+# Each branch of ``ArticleFilterSet.counts_statement`` gives rows of (facet, segment, month,
+# precision, count, value ids, their counts): the months' counts of a segment (facet MONTHS, a
+# row per month), a facet's values in a segment, or a segment's results' ids (RESULT).
 MONTHS = "month"
 #: The facets whose values are related rows, with their labels, in the order the page shows them.
 LINKED_FACETS = (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
@@ -148,30 +169,76 @@ LINKED_FACETS = (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
 #: published_precision): all the facets and the months need from the articles themselves.
 COUNTED_FIELDS = ("pk", "source", "published_on", "published_precision")
 COUNTED_COLUMNS = "(id, source_id, published_on, published_precision)"
-# Grouped as ``articles.timeline.timeline_for`` groups (TruncMonth, precision); undated ones in one row.
-MONTH_COUNTS_SQL = f"""
-    SELECT '{MONTHS}', NULL::text, NULL::text, date_trunc('month', published_on::timestamp)::date,
-           published_precision, count(*), NULL::bigint
-    FROM results GROUP BY 4, 5"""
+# Grouped as ``articles.timeline.timeline_for`` groups (TruncMonth, precision); undated ones in one
+# row. The other branches read it to tell the segments with results and how many.
+MONTHS_SQL = f"""months AS MATERIALIZED (
+    SELECT id {SEGMENT_OF} AS segment, date_trunc('month', published_on::timestamp)::date AS month,
+           published_precision AS precision, count(*) AS n
+    FROM results GROUP BY 1, 2, 3)"""
+MONTH_COUNTS_SQL = f"SELECT '{MONTHS}', segment, month, precision, n, NULL::bigint[], NULL::bigint[] FROM months"
 RESULT = "result"
-# The results' ids, as rows of their own, when they are at most LISTED_RESULTS (counted up to one
-# more: the parameters are that number and one more).
+# The results' ids of each segment that holds at most LISTED_RESULTS (the parameter) of them.
 RESULT_IDS_SQL = f"""
-    SELECT '{RESULT}', NULL::text, NULL::text, NULL::date, NULL, NULL::bigint, id::bigint
-    FROM results WHERE (SELECT count(*) FROM (SELECT FROM results LIMIT %s) AS listed) <= %s"""
+    SELECT '{RESULT}', id {SEGMENT_OF}, NULL::date, NULL::text, NULL::bigint, array_agg(id), NULL::bigint[]
+    FROM results WHERE id {SEGMENT_OF} IN (SELECT segment FROM months GROUP BY segment HAVING sum(n) <= %s)
+    GROUP BY 2"""
 # Each value once per article counted: a person is linked to an article by a mention or as an
 # author, each pair counted once (UNION, of the links of the counted articles: a UNION of the whole
 # tables would be deduplicated before the planner could narrow it).
 FACET_VALUES_SQL = {
-    "source": "SELECT source_id AS value_id FROM {articles} AS articles",
-    "person": f"SELECT value_id FROM ({_links_sql(Article.people.through, 'person')}"
+    "source": "SELECT id AS article_id, source_id AS value_id FROM {articles} AS articles",
+    "person": f"SELECT article_id, value_id FROM ({_links_sql(Article.people.through, 'person')}"
     f" UNION {_links_sql(Article.authors.through, 'person')}) AS links",
-    "tag": f"SELECT value_id FROM ({_links_sql(Article.tags.through, 'tag')}) AS links",
+    "tag": f"SELECT article_id, value_id FROM ({_links_sql(Article.tags.through, 'tag')}) AS links",
 }
-FACET_COUNTS_SQL = {
-    name: _facet_counts_sql(name, model, FACET_VALUES_SQL[name])
-    for name, model in (("source", Source), ("person", Person), ("tag", Tag))
-}
+FACET_COUNTS_SQL = {name: _facet_counts_sql(name, values_sql) for name, values_sql in FACET_VALUES_SQL.items()}
+FACET_MODELS = {"source": Source, "person": Person, "tag": Tag}
+LABELLED_SQL = {name: _labelled_sql(name, model) for name, model in FACET_MODELS.items()}
+
+
+@dataclass(frozen=True)
+class SegmentCounts:
+    """One count segment's share of a search's counts (``ArticleFilterSet.counts``), as kept for it."""
+
+    months: tuple[MonthCountRow, ...] = ()  # its results by month and precision
+    values: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # facet: value id: articles
+    ids: tuple[int, ...] | None = ()  # its results' ids; None when more than LISTED_RESULTS
+
+
+def _segment_counts(rows: list[tuple]) -> dict[int, SegmentCounts]:
+    """``ArticleFilterSet.counts_statement``'s rows, by segment."""
+    months: dict[int, list[MonthCountRow]] = {}
+    values: dict[int, dict[str, dict[int, int]]] = {}
+    ids: dict[int, tuple[int, ...]] = {}
+    for facet, segment, month, precision, count, value_ids, value_counts in rows:
+        if facet == MONTHS:
+            months.setdefault(segment, []).append((month, precision, count))
+        elif facet == RESULT:
+            ids[segment] = tuple(value_ids)
+        else:
+            values.setdefault(segment, {})[facet] = dict(zip(value_ids, value_counts, strict=True))
+    return {
+        segment: SegmentCounts(
+            months=tuple(months.get(segment, ())),
+            values=values.get(segment, {}),
+            ids=ids.get(segment) if segment in months else (),
+        )
+        for segment in months.keys() | values.keys()
+    }
+
+
+def _in_segments(segments: list[int]) -> Q:
+    """Articles in ``segments``: a range of ids for each run of consecutive segments."""
+    runs: list[list[int]] = []
+    for segment in sorted(segments):
+        if runs and runs[-1][1] == segment:
+            runs[-1][1] = segment + 1
+        else:
+            runs.append([segment, segment + 1])
+    return functools.reduce(
+        operator.or_,
+        (Q(pk__gte=count_segment_bounds(first)[0], pk__lt=count_segment_bounds(last - 1)[1]) for first, last in runs),
+    )
 
 
 @dataclass(frozen=True)
@@ -588,22 +655,42 @@ class ArticleFilterSet(django_filters.FilterSet):
         )
 
     def _counted_rows(self, limit: int) -> list[tuple]:
-        try:
-            statement, params = self.counts_statement(limit)
-        except EmptyResultSet:  # a filter that matches nothing, known without asking the database
-            return []
-        return _fetch_all(statement, params)
+        """``counts``' rows: the segments' counts (``by_segment``: those still good from the cache), added up."""
+        chosen_any = any(self.form.cleaned_data.get(name) for name, _ in LINKED_FACETS)
 
-    def counts_statement(self, limit: int) -> tuple[str, list]:
-        """``counts``' statement and its parameters: rows as ``FACET_COUNTS_SQL`` and ``MONTH_COUNTS_SQL`` give."""
+        def compute(segments: list[int] | None, kept: dict[int, SegmentCounts]) -> tuple[dict, bool]:
+            # The values another value of a chosen facet would add are counted only when there are
+            # results: in this statement's segments, or in those kept.
+            widen = any(counts.months for counts in kept.values())
+            try:
+                statement, params = self.counts_statement(segments, widen=widen)
+            except EmptyResultSet:  # a filter that matches nothing, known without asking the database
+                return {}, True
+            found = _segment_counts(_fetch_all(statement, params))
+            # Without results anywhere they were not counted: these segments may not be kept so.
+            return found, not chosen_any or widen or any(counts.months for counts in found.values())
+
+        segments = by_segment("count-segments", self.counts_key(limit), compute, SegmentCounts())
+        return self._added_up(segments.values(), limit)
+
+    def counts_statement(self, segments: list[int] | None = None, *, widen: bool = False) -> tuple[str, list]:
+        """``counts``' statement and its parameters, for the articles of ``segments`` (None: all).
+
+        Its rows are as ``_segment_counts`` reads them. ``widen`` counts the values another value
+        of a chosen facet would add even when ``segments`` hold no results.
+        """
         expressions, params = [], []
+        within = None if segments is None else _in_segments(segments)
 
         def found(name: str, queryset: QuerySet) -> None:
+            if within is not None:
+                queryset = queryset.filter(within)
             sql, sql_params = queryset.order_by().values(*COUNTED_FIELDS).query.sql_with_params()
             expressions.append(f"{name} {COUNTED_COLUMNS} AS MATERIALIZED ({sql})")
             params.extend(sql_params)
 
         found("results", self.qs)
+        expressions.insert(1, MONTHS_SQL)
         branches, branch_params = [MONTH_COUNTS_SQL], []
         for name, _ in LINKED_FACETS:
             chosen = [obj.pk for obj in self.form.cleaned_data.get(name) or []]
@@ -611,17 +698,45 @@ class ArticleFilterSet(django_filters.FilterSet):
             if chosen:
                 found(f"other_{name}", self.filter_queryset(self.searched, skip=frozenset({name})))
                 # Read only when there are results: without them there are no facets to show.
-                counted = (
-                    f"(SELECT * FROM other_{name} WHERE EXISTS (SELECT FROM results)"
-                    " AND id NOT IN (SELECT id FROM results))"
-                )
+                guard = "true" if widen else "EXISTS (SELECT FROM results)"
+                counted = f"(SELECT * FROM other_{name} WHERE {guard} AND id NOT IN (SELECT id FROM results))"
             branches.append(FACET_COUNTS_SQL[name].format(articles=counted))
-            branch_params += [chosen, limit, limit]
+            branch_params.append(chosen)
         if self.query:
             branches.append(RESULT_IDS_SQL)
-            branch_params += [LISTED_RESULTS + 1, LISTED_RESULTS]
+            branch_params.append(LISTED_RESULTS)
         statement = f"WITH {', '.join(expressions)} " + " UNION ALL ".join(f"({branch})" for branch in branches)
         return statement, [*params, *branch_params]
+
+    def _added_up(self, segments: Iterable[SegmentCounts], limit: int) -> list[tuple]:
+        """The segments' counts added up, as rows of (facet, slug, label, month, precision, count, position):
+        the months' (facet MONTHS), the ``limit`` most frequent values of each facet, and the results'
+        ids (facet RESULT, in the last column) when a search has at most LISTED_RESULTS."""
+        months: Counter[tuple] = Counter()
+        values: dict[str, Counter[int]] = {name: Counter() for name, _ in LINKED_FACETS}
+        ids: list[int] = []
+        for counts in segments:
+            for month, precision, count in counts.months:
+                months[month, precision] += count
+            for name, counted in counts.values.items():
+                values[name].update(counted)
+            ids.extend(counts.ids or ())
+        rows: list[tuple] = [(MONTHS, None, None, *month, n, None) for month, n in months.items()]
+        total = months.total()
+        if not total:
+            return rows
+        branches, params = [], []
+        for name, counted in values.items():
+            shown = heapq.nlargest(limit, counted.values())
+            if shown:
+                candidates = [(value_id, n) for value_id, n in counted.items() if n >= shown[-1]]
+                branches.append(LABELLED_SQL[name])
+                params += [[value_id for value_id, _ in candidates], [n for _, n in candidates], limit]
+        if branches:
+            rows += _fetch_all(" UNION ALL ".join(f"({branch})" for branch in branches), params)
+        if self.query and total <= LISTED_RESULTS:
+            rows += [(RESULT, None, None, None, None, None, article_id) for article_id in ids]
+        return rows
 
     def facets(self, limit: int = FACET_LIMIT) -> list[Facet]:
         """Source, person, tag and year counts of the current results (``counts`` tells how)."""
