@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import django
 from django.conf import settings
@@ -180,40 +180,66 @@ def _count_segments() -> tuple[str, dict[int, str]] | None:
     return version.split(".", 1)[0], segments
 
 
+class SegmentTotal(Protocol):
+    """What ``by_segment`` adds the segments' values up into."""
+
+    def add(self, segment: int, value: Any) -> None: ...
+
+    def remove(self, segment: int, value: Any) -> None: ...
+
+
+Total = TypeVar("Total", bound=SegmentTotal)
+
+
 def by_segment(
     namespace: str,
     material: str,
-    compute: Callable[[list[int] | None, dict[int, Any]], tuple[dict[int, Any], bool]],
+    compute: Callable[[list[int] | None, Total], tuple[dict[int, Any], bool]],
+    *,
     empty: Any,
-) -> dict[int, Any]:
-    """For each segment that may hold articles, ``compute``'s value for it, from the cache where it is still good.
+    total: Callable[[], Total],
+) -> Total:
+    """The sum (``total()``, added to) of ``compute``'s values for every segment that may hold articles.
 
-    ``compute(segments, kept)`` computes the values of ``segments`` (None: of all of them, which
-    it may then do without naming them) knowing the values ``kept`` for the others, and returns
-    those it found (a segment it leaves out gets ``empty``) and whether they may be kept. What
-    is kept for ``material`` is one entry: each segment's value with the state it was computed in;
-    a segment whose state has changed since is computed again, the others are read back. Written
-    again only when something was computed; two processes writing it at once each write values
-    that are right for the states they name.
+    ``compute(segments, others)`` computes the values of ``segments`` (None: of all of them, which
+    it may then do without naming them), knowing the sum of the others' values, and returns those
+    it found (a segment it leaves out gets ``empty``) and whether they may be kept. What is kept
+    for ``material`` is one entry: the segments' states, each one's value and their sum. When
+    some segments' states have changed since, their old values are taken out of the sum and
+    their new ones, computed, put in: the others are neither computed nor added up again.
+    Written again only when something was computed; two processes writing it at once each write
+    values that are right for the states they name.
     """
     segments = _count_segments()
     if segments is None:
-        found, _ = compute(None, {})
-        return found
+        added = total()
+        found, _ = compute(None, added)
+        for segment, value in found.items():
+            added.add(segment, value)
+        return added
     database, states = segments
     key = _key(namespace, database, material)
-    stored = cache.get(key) or {}
-    kept = {segment: value for segment, (state, value) in stored.items() if states.get(segment) == state}
-    stale = [segment for segment in sorted(states) if segment not in kept]
+    stored = cache.get(key)
+    kept_states, values, added = stored if stored is not None else ({}, {}, total())
+    stale = sorted(
+        segment for segment in states.keys() | kept_states.keys() if states.get(segment) != kept_states.get(segment)
+    )
     if not stale:
-        return kept
-    found, keep = compute(stale if kept else None, kept)
-    # A segment found that has no state yet (none should) is added up, never kept.
-    values = {**dict.fromkeys(stale, empty), **found, **kept}
+        return added
+    for segment in stale:
+        if segment in values:
+            added.remove(segment, values.pop(segment))
+    recounted = [segment for segment in stale if segment in states]
+    found, keep = compute(recounted if values else None, added) if recounted else ({}, True)
+    for segment in recounted:
+        values[segment] = found.pop(segment, empty)
+        added.add(segment, values[segment])
+    for segment, value in found.items():  # found where no state says a segment is (none should be): never kept
+        added.add(segment, value)
+        keep = False
     if keep:
-        entry = {segment: (states[segment], values[segment]) for segment in states}
-        cache.set(key, entry, settings.ARCHIVE_CACHE_SECONDS)
-    return values
+        cache.set(key, (states, values, added), settings.ARCHIVE_CACHE_SECONDS)
+    return added
 
 
 def cache_public_page(view: Callable) -> Callable:

@@ -2,17 +2,18 @@
 
 import datetime
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from articles import caching
 from articles.caching import public_version
 from articles.filters import ArticleFilterSet, EditorArticleFilterSet
-from articles.models import ArticleStatus, SearchLog
+from articles.models import ArticleStatus, ClaimRating, SearchLog
 from articles.search import prefer_index_scans
 from articles.services import people_merge
 from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
@@ -420,3 +421,159 @@ def test_a_search_page_reads_the_published_state_once(client):
             response = client.get("/search/", {"q": "Chupik raids"})
         assert response.status_code == 200 and response.context["total"] == 2  # one with some of the words
         assert [query["sql"] for query in queries].count(caching.PUBLIC_VERSION_SQL) == 1
+
+
+# --- The search counts' segments -------------------------------------------------------------
+
+
+def segment_states() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(caching.COUNT_SEGMENTS_SQL)
+        return {segment: f"{number}.{changed_by}" for segment, number, changed_by in cursor.fetchall()}
+
+
+def in_segment(segment: int, offset: int = 0) -> int:
+    """An article id in ``segment`` (migration 0024's blocks of ids)."""
+    return caching.count_segment_bounds(segment)[0] + 1 + offset
+
+
+def rate(article, rating: str):
+    ClaimReportFactory(article=article, claim=ClaimFactory(rating=rating))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda article: ArticleFactory(pk=in_segment(2, 1)), id="new article"),
+        pytest.param(lambda article: article.save(), id="article saved"),
+        pytest.param(lambda article: type(article).objects.filter(pk=article.pk).delete(), id="article deleted"),
+        pytest.param(lambda article: article.people.add(PersonFactory()), id="person linked"),
+        pytest.param(lambda article: article.authors.add(PersonFactory()), id="author linked"),
+        pytest.param(lambda article: article.tags.add(TagFactory()), id="tag linked"),
+        pytest.param(lambda article: article.tags.clear(), id="tags removed"),
+        pytest.param(lambda article: ClaimReportFactory(article=article), id="claim reported"),
+        pytest.param(lambda article: article.claims.update(rating=ClaimRating.SUPPORTED), id="claim rated again"),
+    ],
+)
+def test_a_change_to_an_article_moves_its_segment_only(change):
+    article = ArticleFactory(pk=in_segment(2))
+    article.tags.add(TagFactory())
+    rate(article, "false")
+    ArticleFactory(pk=in_segment(0))
+    before = segment_states()
+    change(article)
+    after = segment_states()
+    assert after[2] != before[2]
+    assert after[0] == before[0]
+    assert set(after) == {0, 2}  # a segment without articles has no state
+
+
+def test_a_segment_is_that_of_the_triggers():
+    ArticleFactory(pk=caching.count_segment_bounds(5)[0])
+    ArticleFactory(pk=caching.count_segment_bounds(5)[1] - 1)
+    assert set(segment_states()) == {5}
+
+
+def counts_in_one_snapshot(params: dict) -> tuple:
+    """The counts as a search request finds them (one snapshot: ``by_segment`` keeps them by segment)."""
+    with caching.one_published_state():
+        filterset = ArticleFilterSet(QueryDict(urlencode(params, doseq=True)))
+        assert filterset.is_valid(), filterset.errors
+        counts = filterset.counts()
+    ids = None if counts.ids is None else sorted(counts.ids)
+    return counts.total, sorted(counts.months, key=repr), [facet.values for facet in counts.facets], ids
+
+
+def segmented_archive() -> dict:
+    """Articles about the draft in three segments, with sources, people, tags and a rated claim."""
+    sources = [SourceFactory(slug="the-siberian-times"), SourceFactory(slug="meduza")]
+    people = [PersonFactory(slug="sardana-avksentieva"), PersonFactory(slug="valentina-chupik")]
+    tags = [TagFactory(slug="buryatia"), TagFactory(slug="migrants")]
+    articles = {}
+    for segment in (0, 1, 3):
+        for n in range(4):
+            article = ArticleFactory(
+                pk=in_segment(segment, n),
+                title=f"The draft, part {n}" if n < 3 else "Migrants at the border",
+                source=sources[n % 2],
+                published_on=datetime.date(2022, 9 + n, 1 + segment),
+                published_precision="day",
+            )
+            article.people.add(people[(n + segment) % 2])
+            article.tags.add(tags[n % 2])
+            articles[segment, n] = article
+    rate(articles[1, 0], "false")
+    return {"articles": articles, "people": people, "tags": tags, "sources": sources}
+
+
+SEGMENTED_SEARCHES = [
+    {"q": "draft"},
+    {"q": "draft", "sort": "newest"},
+    {"q": "draft", "tag": "buryatia"},
+    {"q": "draft", "person": ["sardana-avksentieva", "valentina-chupik"]},
+    {"q": "draft", "source": "the-siberian-times", "tag": "migrants"},
+    {"q": "draft", "rating": "false"},
+    {"q": "draft OR migrants", "date_from": "2022-10-01"},
+    {},
+]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda archive: archive["articles"][1, 0].tags.add(archive["tags"][1]), id="tag linked"),
+        pytest.param(lambda archive: archive["articles"][1, 1].people.clear(), id="people removed"),
+        pytest.param(
+            lambda archive: (
+                type(archive["articles"][3, 2])
+                .objects.filter(pk=archive["articles"][3, 2].pk)
+                .update(status=ArticleStatus.RETRACTED, retraction_note="Retracted: not verified.")
+            ),
+            id="article retracted",
+        ),
+        pytest.param(lambda archive: ArticleFactory(pk=in_segment(4), title="Draft notices"), id="new segment"),
+        pytest.param(
+            lambda archive: archive["articles"][1, 0].claims.update(rating=ClaimRating.SUPPORTED), id="rated again"
+        ),
+        pytest.param(lambda archive: type(archive["articles"][0, 0]).objects.all().delete(), id="all deleted"),
+    ],
+)
+@pytest.mark.parametrize("params", SEGMENTED_SEARCHES, ids=repr)
+def test_counts_kept_by_segment_equal_counts_made_anew(settings, params, change):
+    archive = segmented_archive()
+    counts_in_one_snapshot(params)  # kept, segment by segment
+    change(archive)
+    kept = counts_in_one_snapshot(params)
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    assert kept == counts_in_one_snapshot(params)
+
+
+def test_after_a_change_only_its_segment_is_counted_again():
+    archive = segmented_archive()
+    params = {"q": "draft", "tag": "buryatia"}
+    counts_in_one_snapshot(params)
+    archive["articles"][1, 2].tags.clear()
+    with CaptureQueriesContext(connection) as queries:
+        total = counts_in_one_snapshot(params)[0]
+    assert total == 2 * 3 - 1  # parts 0 and 2 in three segments, less the one untagged
+    [statement] = counts_statements([query["sql"] for query in queries])
+    start, end = caching.count_segment_bounds(1)
+    assert f'"articles_article"."id" >= {start}' in statement and f'"articles_article"."id" < {end}' in statement
+    with CaptureQueriesContext(connection) as queries:
+        counts_in_one_snapshot(params)  # unchanged since: nothing counted
+    assert counts_statements([query["sql"] for query in queries]) == []
+
+
+def test_values_a_chosen_facet_would_add_are_counted_where_there_are_no_results(settings):
+    # The person facet widens: with two people chosen, the others' counts are the articles they
+    # would add. Segment 3 loses its results; those it would add must still be counted there.
+    archive = segmented_archive()
+    third = PersonFactory(slug="a-third-person")
+    archive["articles"][3, 0].people.add(third)
+    params = {"q": "draft", "person": ["sardana-avksentieva"], "tag": "buryatia"}
+    counts_in_one_snapshot(params)
+    archive["articles"][3, 2].tags.clear()
+    archive["articles"][3, 0].tags.clear()
+    kept = counts_in_one_snapshot(params)
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    assert kept == counts_in_one_snapshot(params)
