@@ -232,14 +232,15 @@ def query_mix(
 SQL_PARTS = (
     ("setup", r"SET\b"),
     ("transaction", r"(BEGIN|COMMIT|ROLLBACK)\b"),
-    ("published state", r"SELECT database, number, changed_by FROM articles_publicversion"),
+    ("published state", r"SELECT (database|segment), number, changed_by FROM articles_(publicversion|countsegment)"),
     ("search log", r'INSERT INTO "articles_searchlog"'),
     ("headlines", r".*\bts_headline\("),
     ("suggestions", r".*\bsimilarity\("),
     ("prefixes", r".*\barticles_vocabulary\b"),
     ("ranking statistics", r".*\barticles_(lexeme|search)_stats\b"),
     ("partial matches", r"WITH full_matches AS"),
-    ("counts: total, facets, timeline", r"WITH results \("),
+    # The counts' statement, then the labels of the facets' values shown.
+    ("counts: total, facets, timeline", r"WITH results \(|\(\s*SELECT '(source|person|tag)', value\."),
     ("count", r"SELECT COUNT\(\*\)"),
     ("timeline", r"SELECT DATE_TRUNC\('month'"),
     ("facet: year", r"SELECT EXTRACT\(YEAR"),

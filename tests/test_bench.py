@@ -267,6 +267,8 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
         ),
         ("\n  WITH full_matches AS (SELECT count(*) AS found FROM x)", "partial matches"),
         ("SELECT database, number, changed_by FROM articles_publicversion", "published state"),
+        ("SELECT segment, number, changed_by FROM articles_countsegment", "published state"),
+        ('(\n        SELECT \'person\', value."slug", value."name", NULL::date', "counts: total, facets, timeline"),
         ("BEGIN", "transaction"),
         ("COMMIT", "transaction"),
         ("SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER ()", "ranking window"),
