@@ -72,8 +72,12 @@ CODE_FOLDERS = ("archive", "articles", "templates")
 DEFAULT_SIZES = "10000,100000"
 ORDERS = ("relevance", "newest")
 # Series of requests made with the cache emptied first (search) or served from it (other pages).
-UNCACHED, CACHED = " uncached", " cached"
+UNCACHED, CACHED, CHANGED = " uncached", " cached", " after a change"
 ORDERS_UNCACHED = tuple(f"{order}{UNCACHED}" for order in ORDERS)
+ORDERS_CHANGED = tuple(f"{order}{CHANGED}" for order in ORDERS)
+# The newest article written again as it is: every trigger fires as for an editor's save of it, and
+# nothing changes. Its segment is the one a day's imports and most edits touch.
+ARTICLE_REWRITE_SQL = "UPDATE articles_article SET status = status WHERE id = (SELECT max(id) FROM articles_article)"
 KINDS = ("rare word", "common word", "two words", "phrase", "exclusion", "prefix", "filtered", "alias")
 RARE_MATCHES = (5, 50)
 COMMON_SHARE = (0.30, 0.60)
@@ -649,6 +653,18 @@ def uncached_get(client, path: str) -> float:
     return timed_get(client, path)
 
 
+def changed_get(client, path: str) -> float:
+    """``timed_get`` after one article changed (``ARTICLE_REWRITE_SQL``): the first reader after an edit.
+
+    The change makes every cached value stale but for the search counts of the segments it did not
+    touch (``articles.caching.by_segment``)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(ARTICLE_REWRITE_SQL)
+    return timed_get(client, path)
+
+
 def cached_get(client, path: str) -> float:
     """``timed_get`` of a page served from the cache: requested once untimed, to fill it."""
     timed_get(client, path)
@@ -661,24 +677,32 @@ def search_rounds(
     """Server times of every query of the mix in both orders, in interleaved rounds, then the textbook way's.
 
     The search page caches its counts until the archive changes (``articles.caching``), so after the
-    warm-up round the timed rounds find them cached; ``uncached_repeat`` more rounds empty the
-    cache before each request (``ORDERS_UNCACHED``), as the first reader of a search after a change.
+    warm-up round the timed rounds find them cached; ``uncached_repeat`` more rounds change one
+    article before each request (``ORDERS_CHANGED``), as the first reader of a search after an
+    edit, then as many empty the cache before each request (``ORDERS_UNCACHED``), as the first
+    reader of a search ever.
 
     The textbook query runs in rounds of its own after those (``textbook_repeat``, after the same
     warm-up), not between the page's requests: it reads every match's vector, half a million for a
     common word at 1,000,000 articles, which pushes the ranking vectors the page reads out of
     memory. Between them, the page's rounds measured that, which no reader's search causes.
     """
-    samples = {query: {order: [] for order in (*ORDERS, *ORDERS_UNCACHED, "textbook")} for query in mix}
-    rounds = warmup + repeat + uncached_repeat
+    samples = {
+        query: {order: [] for order in (*ORDERS, *ORDERS_CHANGED, *ORDERS_UNCACHED, "textbook")} for query in mix
+    }
+    rounds = warmup + repeat + 2 * uncached_repeat
     started = time.monotonic()
     for round_number in range(rounds):
         counted = round_number >= warmup
-        uncached = round_number >= warmup + repeat
+        changed = round_number >= warmup + repeat
+        uncached = round_number >= warmup + repeat + uncached_repeat
         for query in mix:
             for order in ORDERS:
                 if uncached:
                     samples[query][f"{order}{UNCACHED}"].append(uncached_get(client, query.path(order)))
+                    continue
+                if changed:
+                    samples[query][f"{order}{CHANGED}"].append(changed_get(client, query.path(order)))
                     continue
                 elapsed = timed_get(client, query.path(order))
                 if counted:
@@ -718,7 +742,8 @@ def search_measure(client, mix: list[BenchQuery], **rounds) -> dict:
         return [value for entry in entries for value in entry["samples_ms"][order]]
 
     def figures(entries: list[dict]) -> dict:
-        result = {order: report.summary(pooled(entries, order)) for order in (*ORDERS, *ORDERS_UNCACHED, "textbook")}
+        orders = (*ORDERS, *ORDERS_CHANGED, *ORDERS_UNCACHED, "textbook")
+        result = {order: report.summary(pooled(entries, order)) for order in orders}
         result["textbook_ratio_p95"] = round(result["textbook"]["p95"] / result["relevance"]["p95"], 2)
         return result
 
@@ -1105,8 +1130,8 @@ def options_parser() -> argparse.ArgumentParser:
         "--uncached-repeat",
         type=at_least_one,
         default=3,
-        help="Rounds over the mix after the timed ones with the cache emptied before each request "
-        "(default: %(default)s).",
+        help="Rounds over the mix after the timed ones with one article changed before each request, then as many "
+        "with the cache emptied (default: %(default)s).",
     )
     parser.add_argument("--instances", type=int, default=3, help="Queries of each kind (default: %(default)s).")
     parser.add_argument(

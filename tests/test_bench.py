@@ -10,11 +10,13 @@ import statistics
 
 import pytest
 
+from articles import caching
 from articles import search as article_search
 from articles.services import vocabulary_refresh
 from articles.timeline import MonthCount, Timeline, YearCount
 from bench import exactness, ranking, report, search, throughput
 from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
+from tests.test_caching import segment_states
 
 # --- Percentiles and summaries --------------------------------------------------------------------
 
@@ -199,23 +201,41 @@ def test_the_textbook_rounds_come_after_every_round_of_the_page(monkeypatch):
     requests = []
     monkeypatch.setattr(search, "timed_get", lambda client, path: requests.append(("page", path)) or 1.0)
     monkeypatch.setattr(search, "uncached_get", lambda client, path: requests.append(("uncached", path)) or 2.0)
+    monkeypatch.setattr(search, "changed_get", lambda client, path: requests.append(("changed", path)) or 4.0)
     monkeypatch.setattr(search, "timed_textbook", lambda query: requests.append(("textbook", query.text)) or 3.0)
     queries = mix()[:2]
 
     samples = search.search_rounds(None, queries, repeat=3, warmup=1, textbook_repeat=2, uncached_repeat=1)
 
     kinds = [kind for kind, _ in requests]
-    pages, uncached, textbook = (1 + 3) * 2 * 2, 1 * 2 * 2, (1 + 2) * 2
-    assert kinds == ["page"] * pages + ["uncached"] * uncached + ["textbook"] * textbook
+    pages, changed, uncached, textbook = (1 + 3) * 2 * 2, 1 * 2 * 2, 1 * 2 * 2, (1 + 2) * 2
+    assert kinds == ["page"] * pages + ["changed"] * changed + ["uncached"] * uncached + ["textbook"] * textbook
     assert [text for _, text in requests[-2:]] == [query.text for query in queries]
     for query in queries:
         assert samples[query] == {
             "relevance": [1.0] * 3,
             "newest": [1.0] * 3,
+            "relevance after a change": [4.0],
+            "newest after a change": [4.0],
             "relevance uncached": [2.0],
             "newest uncached": [2.0],
             "textbook": [3.0] * 2,
         }
+
+
+@pytest.mark.django_db
+def test_a_change_before_a_request_is_a_save_of_the_newest_article(client):
+    older = ArticleFactory(pk=caching.count_segment_bounds(0)[0] + 1, title="Migrants at the border")
+    newest = ArticleFactory(pk=caching.count_segment_bounds(3)[0] + 1, title="Migrants at the border, again")
+    version, segments = caching.public_version(), segment_states()
+
+    assert search.changed_get(client, "/search/?q=migrants") > 0
+
+    assert caching.public_version() != version
+    assert segment_states()[3] != segments[3] and segment_states()[0] == segments[0]
+    for article in (older, newest):
+        saved = type(article).objects.get(pk=article.pk)
+        assert (saved.title, saved.status, saved.body) == (article.title, article.status, article.body)
 
 
 def test_query_paths_carry_the_sort_and_the_filters():
