@@ -201,7 +201,9 @@ LABELLED_SQL = {name: _labelled_sql(name, model) for name, model in FACET_MODELS
 class SegmentCounts:
     """One count segment's share of a search's counts (``ArticleFilterSet.counts``), as kept for it."""
 
-    months: tuple[MonthCountRow, ...] = ()  # its results by month and precision
+    # Its results by month and precision, the month as its first day's ordinal (None: undated):
+    # 9,000 dates of a common word's 31 segments took 14 ms to pickle, ordinals a tenth of that.
+    months: tuple[tuple[int | None, str | None, int], ...] = ()
     # For each facet, its values' ids and their counts, in two arrays: kept and read back as bytes.
     values: Mapping[str, tuple[array, array]] = field(default_factory=dict)
     ids: tuple[int, ...] | None = ()  # its results' ids; None when more than LISTED_RESULTS
@@ -247,12 +249,12 @@ def _take(counter: Counter, key, count: int) -> None:
 
 def _segment_counts(rows: list[tuple]) -> dict[int, SegmentCounts]:
     """``ArticleFilterSet.counts_statement``'s rows, by segment."""
-    months: dict[int, list[MonthCountRow]] = {}
+    months: dict[int, list[tuple[int | None, str | None, int]]] = {}
     values: dict[int, dict[str, tuple[array, array]]] = {}
     ids: dict[int, tuple[int, ...]] = {}
     for facet, segment, month, precision, count, value_ids, value_counts in rows:
         if facet == MONTHS:
-            months.setdefault(segment, []).append((month, precision, count))
+            months.setdefault(segment, []).append((month and month.toordinal(), precision, count))
         elif facet == RESULT:
             ids[segment] = tuple(value_ids)
         else:
@@ -756,7 +758,10 @@ class ArticleFilterSet(django_filters.FilterSet):
         """The segments' counts added up, as rows of (facet, slug, label, month, precision, count, position):
         the months' (facet MONTHS), the ``limit`` most frequent values of each facet, and the results'
         ids (facet RESULT, in the last column) when a search has at most LISTED_RESULTS."""
-        rows: list[tuple] = [(MONTHS, None, None, *month, n, None) for month, n in added.months.items()]
+        rows: list[tuple] = [
+            (MONTHS, None, None, day and datetime.date.fromordinal(day), precision, n, None)
+            for (day, precision), n in added.months.items()
+        ]
         total = added.total
         if not total:
             return rows

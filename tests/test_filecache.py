@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from archive.filecache import CULL_CHECK_EVERY, ArchiveFileCache
+from archive.filecache import CULL_CHECK_EVERY, STORED_ABOVE, ArchiveFileCache
 
 SMALL_CACHE_ENTRIES = 4 * CULL_CHECK_EVERY
 
@@ -50,6 +50,14 @@ def test_a_value_is_stored_at_the_fastest_compression_level(small_cache, tmp_pat
     # zlib's header names the level it compressed at: 0x01 for the fastest, 0x9c for the default.
     assert compressed[:2] == b"\x78\x01"
     assert pickle.loads(zlib.decompress(compressed)) == "words " * 1000
+
+
+def test_a_large_value_is_stored_without_compressing(small_cache, tmp_path):
+    value = b"counts" * STORED_ABOVE
+    small_cache.set("counts", value)
+    (stored,) = tmp_path.glob("*.djcache")
+    assert stored.stat().st_size > len(value)  # compressed, so repetitive a value would take a few KB
+    assert small_cache.get("counts") == value
 
 
 def test_the_entries_are_counted_on_one_write_in_so_many(small_cache):
