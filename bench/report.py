@@ -403,9 +403,11 @@ pages are timed the same way, each within a time budget.
 
 **Caching.** The search page caches its counts (total, facets, timeline), and the article, person,
 tag, source and home pages their whole response, until the archive changes (`articles.caching`).
-The search rounds after the warm-up find the counts cached; the uncached rounds, the other pages'
-"built" figures and the SQL breakdown empty the cache before each request, as for the first reader
-after a change. HTTP runs with the cache on (in files, shared by the gunicorn workers).
+The search rounds after the warm-up find the counts cached; the rounds "after a change" write the
+newest article again as it is before each request (an editor's save: every cached value is stale
+but the search counts of the segments it did not touch); the uncached rounds, the other pages'
+"built" figures and the SQL breakdown empty the cache before each request, as for a page's first
+reader ever. HTTP runs with the cache on (in files, shared by the gunicorn workers).
 
 **Where the time goes:** one more request per query, nothing cached, with every SQL statement timed and named by
 what it does; what is not SQL is Python and round trips. Plans are EXPLAIN (ANALYZE, BUFFERS) of
@@ -548,14 +550,19 @@ def search_section(search: dict, settings: dict) -> list[str]:
         "",
     ]
     uncached = settings.get("uncached_repeat")
-    if uncached:
+    changed = uncached and "relevance after a change" in search["overall"]
+    if changed:
         lines[2] += (
             f" The page caches its counts until the archive changes, so those rounds find them cached; {uncached} more "
             "rounds write the newest article again as it is before each request (after a change: the first reader "
             "of a search after an editor's save, whose counts are kept by segment and counted again in the changed "
             f"one), then {uncached} empty the cache before each request (nothing cached: a search's first reader ever)."
         )
-    changed = uncached and "relevance after a change" in search["overall"]
+    elif uncached:
+        lines[2] += (
+            f" The page caches its counts until the archive changes, so those rounds find them cached; {uncached} more "
+            "rounds empty the cache before each request (nothing cached: the first reader of a search after a change)."
+        )
 
     def row(kind: str, queries: str, figures: dict) -> list[str]:
         cells = [
