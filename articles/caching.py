@@ -206,7 +206,8 @@ def by_segment(
     it found (a segment it leaves out gets ``empty``) and whether they may be kept. What is kept
     for ``material`` is one entry: the segments' states, each one's value and their sum. When
     some segments' states have changed since, their old values are taken out of the sum and
-    their new ones, computed, put in: the others are neither computed nor added up again.
+    their new ones, computed, put in: the others are neither computed nor added up again. When
+    half the segments or more have changed, all are computed anew.
     Written again only when something was computed; two processes writing it at once each write
     values that are right for the states they name.
     """
@@ -226,10 +227,14 @@ def by_segment(
     )
     if not stale:
         return added
+    recounted = [segment for segment in stale if segment in states]
+    if 2 * len(recounted) >= len(states):
+        # Half the archive or more: counted at once, through the search's own index rather than by
+        # ranges of ids (at 100,000 articles, two segments of four took 656 ms by ranges, all 407).
+        values, added, recounted = {}, total(), sorted(states)
     for segment in stale:
         if segment in values:
             added.remove(segment, values.pop(segment))
-    recounted = [segment for segment in stale if segment in states]
     found, keep = compute(recounted if values else None, added) if recounted else ({}, True)
     for segment in recounted:
         values[segment] = found.pop(segment, empty)

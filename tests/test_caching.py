@@ -564,6 +564,20 @@ def test_after_a_change_only_its_segment_is_counted_again():
     assert counts_statements([query["sql"] for query in queries]) == []
 
 
+def test_when_half_the_segments_or_more_changed_all_are_counted_at_once(settings):
+    archive = segmented_archive()  # three segments
+    params = {"q": "draft", "tag": "buryatia"}
+    counts_in_one_snapshot(params)
+    archive["articles"][0, 2].tags.clear()
+    archive["articles"][3, 2].tags.clear()
+    with CaptureQueriesContext(connection) as queries:
+        kept = counts_in_one_snapshot(params)
+    [statement] = counts_statements([query["sql"] for query in queries])
+    assert '"articles_article"."id" >=' not in statement  # by the search's own index, not by ranges of ids
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    assert kept == counts_in_one_snapshot(params)
+
+
 def test_values_a_chosen_facet_would_add_are_counted_where_there_are_no_results(settings):
     # The person facet widens: with two people chosen, the others' counts are the articles they
     # would add. Segment 3 loses its results; those it would add must still be counted there.
