@@ -594,7 +594,7 @@ def article_links_load(articles: Sequence[Article]) -> None:
     the people and tags an article is shown with, by name, with their ``LISTED_FIELDS`` only.
 
     The search page, the article page, their JSON twins, the API's lists and the citation
-    downloads read them through this (the feeds and the CSV export still prefetch theirs). One
+    downloads and the CSV export read them through this (the feeds still prefetch theirs). One
     query for the three, from the database the articles were read from. ``prefetch_related`` took
     three, and about 7 ms more of Python for a search page's 20 articles and their 130 links
     (measured on 1,000,000 articles): a manager and a queryset for each article and relation,
