@@ -743,7 +743,8 @@ class ArticleFilterSet(django_filters.FilterSet):
             counted = "results"
             if chosen:
                 found(f"other_{name}", self.filter_queryset(self.searched, skip=frozenset({name})))
-                # Read only when there are results: without them there are no facets to show.
+                # Read only when there are results, here or in the segments not counted here (``widen``):
+                # without any there are no facets to show.
                 guard = "true" if widen else "EXISTS (SELECT FROM results)"
                 counted = f"(SELECT * FROM other_{name} WHERE {guard} AND id NOT IN (SELECT id FROM results))"
             branches.append(FACET_COUNTS_SQL[name].format(articles=counted))
