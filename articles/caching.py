@@ -206,10 +206,10 @@ def by_segment(
     it found (a segment it leaves out gets ``empty``) and whether they may be kept. What is kept
     for ``material`` is one entry: the segments' states, each one's value and their sum. When
     some segments' states have changed since, their old values are taken out of the sum and
-    their new ones, computed, put in: the others are neither computed nor added up again. When
-    half the segments or more have changed, all are computed anew.
-    Written again only when something was computed; two processes writing it at once each write
-    values that are right for the states they name.
+    their new ones, computed, put in: the others are neither computed nor added up again (when
+    half the segments or more have changed, all are computed anew). Written again only when
+    something was computed; two processes writing it at once each write values that are right for
+    the states they name.
     """
     segments = _count_segments()
     if segments is None:
