@@ -45,7 +45,14 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from articles.caching import COUNT_SEGMENT_BITS, by_segment, cached_value, count_segment_bounds, remembered
+from articles.caching import (
+    BLOCK_BITS,
+    COUNT_SEGMENT_BITS,
+    by_segment,
+    cached_value,
+    count_segment_bounds,
+    remembered,
+)
 from articles.models import Article, ArticleStatus, ClaimRating, ClaimReport, Person, RankingVector, Source, Tag
 from articles.search import (
     FEW_RESULTS,
@@ -120,15 +127,24 @@ def _links_sql(through, value: str) -> str:
     )
 
 
-# An article's count segment (``articles.caching.by_segment``), as migration 0024's triggers compute it.
-SEGMENT_OF = ">> " + str(COUNT_SEGMENT_BITS)
+def _unit_sql(column: str, split: frozenset[int]) -> str:
+    """The unit (``articles.caching.by_segment``) the article ``column`` names is counted in, by its first
+    segment (as migration 0025's triggers compute segments): its own segment in the blocks ``split``,
+    else its block's first."""
+    block = f"({column} >> {COUNT_SEGMENT_BITS + BLOCK_BITS})"
+    whole_block = f"({block} << {BLOCK_BITS})"
+    if not split:
+        return whole_block
+    blocks = ", ".join(str(int(number)) for number in sorted(split))
+    return f"(CASE WHEN {block} IN ({blocks}) THEN {column} >> {COUNT_SEGMENT_BITS} ELSE {whole_block} END)"
 
 
 def _facet_counts_sql(name: str, values_sql: str) -> str:
     """Facet ``name``'s values counted in each segment, over ``values_sql``.
 
     ``values_sql`` selects (article_id, value_id) once per article and value among the articles
-    ``{articles}`` (the results, or the articles another value would add). A row per segment:
+    ``{articles}`` (the results, or the articles another value would add); ``{article_unit}`` is
+    ``_unit_sql`` of ``article_id``. A row per unit (``segment``):
     its values and their counts, as two arrays. Parameter: the values to leave out (those chosen
     already). A segment's counts are all there: which values are shown is decided once the
     segments are added up (``LABELLED_SQL``).
@@ -137,7 +153,7 @@ def _facet_counts_sql(name: str, values_sql: str) -> str:
     return f"""
         SELECT '{name}', segment, NULL::date, NULL::text, NULL::bigint, array_agg(value_id), array_agg(n)
         FROM (
-            SELECT article_id {SEGMENT_OF} AS segment, value_id, count(*) AS n FROM ({values_sql}) AS article_values
+            SELECT {{article_unit}} AS segment, value_id, count(*) AS n FROM ({values_sql}) AS article_values
             WHERE value_id IS NOT NULL AND value_id <> ALL(%s) GROUP BY 1, 2
         ) AS counted
         GROUP BY segment"""
@@ -160,9 +176,10 @@ def _labelled_sql(name: str, value_model) -> str:
         ORDER BY 7 LIMIT %s"""
 
 
-# Each branch of ``ArticleFilterSet.counts_statement`` gives rows of (facet, segment, month,
-# precision, count, value ids, their counts): the months' counts of a segment (facet MONTHS, a
-# row per month), a facet's values in a segment, or a segment's results' ids (RESULT).
+# Each branch of ``ArticleFilterSet.counts_statement`` gives rows of (facet, unit, month, precision,
+# count, value ids, their counts), the unit (``by_segment``'s) named by its first segment: the
+# months' counts of a unit (facet MONTHS, a row per month), a facet's values in a unit, or a
+# unit's results' ids (RESULT).
 MONTHS = "month"
 #: The facets whose values are related rows, with their labels, in the order the page shows them.
 LINKED_FACETS = (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
@@ -171,17 +188,17 @@ LINKED_FACETS = (("source", "Source"), ("person", "Person"), ("tag", "Tag"))
 COUNTED_FIELDS = ("pk", "source", "published_on", "published_precision")
 COUNTED_COLUMNS = "(id, source_id, published_on, published_precision)"
 # Grouped as ``articles.timeline.timeline_for`` groups (TruncMonth, precision); undated ones in one
-# row. The other branches read it to tell the segments with results and how many.
-MONTHS_SQL = f"""months AS MATERIALIZED (
-    SELECT id {SEGMENT_OF} AS segment, date_trunc('month', published_on::timestamp)::date AS month,
+# row. The other branches read it to tell the units with results and how many.
+MONTHS_SQL = """months AS MATERIALIZED (
+    SELECT {unit} AS segment, date_trunc('month', published_on::timestamp)::date AS month,
            published_precision AS precision, count(*) AS n
     FROM results GROUP BY 1, 2, 3)"""
 MONTH_COUNTS_SQL = f"SELECT '{MONTHS}', segment, month, precision, n, NULL::bigint[], NULL::bigint[] FROM months"
 RESULT = "result"
-# The results' ids of each segment that holds at most LISTED_RESULTS (the parameter) of them.
+# The results' ids of each unit that holds at most LISTED_RESULTS (the parameter) of them.
 RESULT_IDS_SQL = f"""
-    SELECT '{RESULT}', id {SEGMENT_OF}, NULL::date, NULL::text, NULL::bigint, array_agg(id), NULL::bigint[]
-    FROM results WHERE id {SEGMENT_OF} IN (SELECT segment FROM months GROUP BY segment HAVING sum(n) <= %s)
+    SELECT '{RESULT}', {{unit}}, NULL::date, NULL::text, NULL::bigint, array_agg(id), NULL::bigint[]
+    FROM results WHERE {{unit}} IN (SELECT segment FROM months GROUP BY segment HAVING sum(n) <= %s)
     GROUP BY 2"""
 # Each value once per article counted: a person is linked to an article by a mention or as an
 # author, each pair counted once (UNION, of the links of the counted articles: a UNION of the whole
@@ -704,12 +721,14 @@ class ArticleFilterSet(django_filters.FilterSet):
         """``counts``' rows: each segment's counts (``by_segment``: only those changed are counted again), added up."""
         chosen_any = any(self.form.cleaned_data.get(name) for name, _ in LINKED_FACETS)
 
-        def compute(segments: list[int] | None, others: CountsTotal) -> tuple[dict[int, SegmentCounts], bool]:
+        def compute(
+            segments: list[int] | None, split: frozenset[int], others: CountsTotal
+        ) -> tuple[dict[int, SegmentCounts], bool]:
             # The values another value of a chosen facet would add are counted only when there are
             # results: in this statement's segments, or in the others.
             widen = others.total > 0
             try:
-                statement, params = self.counts_statement(segments, widen=widen)
+                statement, params = self.counts_statement(segments, split, widen=widen)
             except EmptyResultSet:  # a filter that matches nothing, known without asking the database
                 return {}, True
             found = _segment_counts(_fetch_all(statement, params))
@@ -719,11 +738,14 @@ class ArticleFilterSet(django_filters.FilterSet):
         added = by_segment("count-segments", self.counts_key(limit), compute, empty=SegmentCounts(), total=CountsTotal)
         return self._rows(added, limit)
 
-    def counts_statement(self, segments: list[int] | None = None, *, widen: bool = False) -> tuple[str, list]:
+    def counts_statement(
+        self, segments: list[int] | None = None, split: frozenset[int] = frozenset(), *, widen: bool = False
+    ) -> tuple[str, list]:
         """``counts``' statement and its parameters, for the articles of ``segments`` (None: all).
 
-        Its rows are as ``_segment_counts`` reads them. ``widen`` counts the values another value
-        of a chosen facet would add even when ``segments`` hold no results.
+        Its rows are as ``_segment_counts`` reads them, a unit each: a segment in the blocks
+        ``split``, a whole block in the others (``_unit_sql``). ``widen`` counts the values another
+        value of a chosen facet would add even when ``segments`` hold no results.
         """
         expressions, params = [], []
         within = None if segments is None else _in_segments(segments)
@@ -736,7 +758,7 @@ class ArticleFilterSet(django_filters.FilterSet):
             params.extend(sql_params)
 
         found("results", self.qs)
-        expressions.insert(1, MONTHS_SQL)
+        expressions.insert(1, MONTHS_SQL.format(unit=_unit_sql("id", split)))
         branches, branch_params = [MONTH_COUNTS_SQL], []
         for name, _ in LINKED_FACETS:
             chosen = [obj.pk for obj in self.form.cleaned_data.get(name) or []]
@@ -747,10 +769,12 @@ class ArticleFilterSet(django_filters.FilterSet):
                 # without any there are no facets to show.
                 guard = "true" if widen else "EXISTS (SELECT FROM results)"
                 counted = f"(SELECT * FROM other_{name} WHERE {guard} AND id NOT IN (SELECT id FROM results))"
-            branches.append(FACET_COUNTS_SQL[name].format(articles=counted))
+            branches.append(
+                FACET_COUNTS_SQL[name].format(articles=counted, article_unit=_unit_sql("article_id", split))
+            )
             branch_params.append(chosen)
         if self.query:
-            branches.append(RESULT_IDS_SQL)
+            branches.append(RESULT_IDS_SQL.format(unit=_unit_sql("id", split)))
             branch_params.append(LISTED_RESULTS)
         statement = f"WITH {', '.join(expressions)} " + " UNION ALL ".join(f"({branch})" for branch in branches)
         return statement, [*params, *branch_params]

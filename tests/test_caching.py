@@ -1,13 +1,14 @@
 """articles.caching: public pages and search counts served from the cache until the archive changes."""
 
 import datetime
+import re
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
 from django.http import HttpResponse, QueryDict
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import caching
@@ -433,7 +434,7 @@ def segment_states() -> dict[int, str]:
 
 
 def in_segment(segment: int, offset: int = 0) -> int:
-    """An article id in ``segment`` (migration 0024's blocks of ids)."""
+    """An article id in ``segment`` (migration 0025's blocks of ids)."""
     return caching.count_segment_bounds(segment)[0] + 1 + offset
 
 
@@ -484,19 +485,24 @@ def counts_in_one_snapshot(params: dict) -> tuple:
     return counts.total, sorted(counts.months, key=repr), [facet.values for facet in counts.facets], ids
 
 
+# Two segments of the first block (counted together) and three of the third, the newest (counted
+# segment by segment: ``by_segment``).
+ARCHIVE_SEGMENTS = (0, 1, 33, 34, 35)
+
+
 def segmented_archive() -> dict:
-    """Articles about the draft in three segments, with sources, people, tags and a rated claim."""
+    """Articles about the draft in five segments of two blocks, with sources, people, tags and a rated claim."""
     sources = [SourceFactory(slug="the-siberian-times"), SourceFactory(slug="meduza")]
     people = [PersonFactory(slug="sardana-avksentieva"), PersonFactory(slug="valentina-chupik")]
     tags = [TagFactory(slug="buryatia"), TagFactory(slug="migrants")]
     articles = {}
-    for segment in (0, 1, 3):
+    for segment in ARCHIVE_SEGMENTS:
         for n in range(4):
             article = ArticleFactory(
                 pk=in_segment(segment, n),
                 title=f"The draft, part {n}" if n < 3 else "Migrants at the border",
                 source=sources[n % 2],
-                published_on=datetime.date(2022, 9 + n, 1 + segment),
+                published_on=datetime.date(2022, 9 + n, 1 + segment % 28),
                 published_precision="day",
             )
             article.people.add(people[(n + segment) % 2])
@@ -525,13 +531,15 @@ SEGMENTED_SEARCHES = [
         pytest.param(lambda archive: archive["articles"][1, 1].people.clear(), id="people removed"),
         pytest.param(
             lambda archive: (
-                type(archive["articles"][3, 2])
-                .objects.filter(pk=archive["articles"][3, 2].pk)
+                type(archive["articles"][35, 2])
+                .objects.filter(pk=archive["articles"][35, 2].pk)
                 .update(status=ArticleStatus.RETRACTED, retraction_note="Retracted: not verified.")
             ),
             id="article retracted",
         ),
-        pytest.param(lambda archive: ArticleFactory(pk=in_segment(4), title="Draft notices"), id="new segment"),
+        pytest.param(lambda archive: ArticleFactory(pk=in_segment(36), title="Draft notices"), id="new segment"),
+        pytest.param(lambda archive: ArticleFactory(pk=in_segment(50), title="Draft notices"), id="new block"),
+        pytest.param(lambda archive: ArticleFactory(pk=in_segment(20), title="Draft notices"), id="older new block"),
         pytest.param(
             lambda archive: archive["articles"][1, 0].claims.update(rating=ClaimRating.SUPPORTED), id="rated again"
         ),
@@ -548,46 +556,120 @@ def test_counts_kept_by_segment_equal_counts_made_anew(settings, params, change)
     assert kept == counts_in_one_snapshot(params)
 
 
-def test_after_a_change_only_its_segment_is_counted_again():
-    archive = segmented_archive()
-    params = {"q": "draft", "tag": "buryatia"}
-    counts_in_one_snapshot(params)
-    archive["articles"][1, 2].tags.clear()
-    with CaptureQueriesContext(connection) as queries:
-        total = counts_in_one_snapshot(params)[0]
-    assert total == 2 * 3 - 1  # parts 0 and 2 in three segments, less the one untagged
-    [statement] = counts_statements([query["sql"] for query in queries])
-    start, end = caching.count_segment_bounds(1)
-    assert f'"articles_article"."id" >= {start}' in statement and f'"articles_article"."id" < {end}' in statement
-    with CaptureQueriesContext(connection) as queries:
-        counts_in_one_snapshot(params)  # unchanged since: nothing counted
-    assert counts_statements([query["sql"] for query in queries]) == []
+def counted_ranges(statement: str) -> list[tuple[int, int]]:
+    """The ranges of ids a counts statement is restricted to (in each of its expressions)."""
+    found = re.findall(r'"articles_article"."id" >= (\d+) AND "articles_article"."id" < (\d+)', statement)
+    return sorted({(int(start), int(end)) for start, end in found})
 
 
-def test_when_half_the_segments_or_more_changed_all_are_counted_at_once(settings):
-    archive = segmented_archive()  # three segments
-    params = {"q": "draft", "tag": "buryatia"}
+def ids_of(first: int, last: int) -> tuple[int, int]:
+    """The range of ids of segments ``first`` to ``last``."""
+    return caching.count_segment_bounds(first)[0], caching.count_segment_bounds(last)[1]
+
+
+def counted_after(change, params: dict) -> list[list[tuple[int, int]]]:
+    """The ranges of ids each counts statement of a search reads after ``change`` (counts kept before)."""
     counts_in_one_snapshot(params)
-    archive["articles"][0, 2].tags.clear()
-    archive["articles"][3, 2].tags.clear()
+    change()
     with CaptureQueriesContext(connection) as queries:
         kept = counts_in_one_snapshot(params)
-    [statement] = counts_statements([query["sql"] for query in queries])
-    assert '"articles_article"."id" >=' not in statement  # by the search's own index, not by ranges of ids
-    settings.ARCHIVE_CACHE_SECONDS = 0
-    assert kept == counts_in_one_snapshot(params)
+    with override_settings(ARCHIVE_CACHE_SECONDS=0):
+        assert kept == counts_in_one_snapshot(params)
+    return [counted_ranges(statement) for statement in counts_statements([query["sql"] for query in queries])]
+
+
+def test_after_a_change_in_the_newest_block_only_its_segment_is_counted_again():
+    archive = segmented_archive()
+    params = {"q": "draft", "tag": "buryatia"}
+    assert counted_after(lambda: archive["articles"][34, 2].tags.clear(), params) == [[ids_of(34, 34)]]
+    with CaptureQueriesContext(connection) as queries:
+        total = counts_in_one_snapshot(params)[0]  # unchanged since: nothing counted
+    assert counts_statements([query["sql"] for query in queries]) == []
+    assert total == 2 * 5 - 1  # parts 0 and 2 in five segments, less the one untagged
+
+
+def test_after_a_change_in_an_older_block_the_block_is_counted_again():
+    archive = segmented_archive()
+    assert counted_after(lambda: archive["articles"][1, 2].tags.clear(), {"q": "draft"}) == [[ids_of(0, 1)]]
+
+
+def test_a_block_counted_segment_by_segment_stays_so_when_a_newer_one_comes():
+    archive = segmented_archive()
+    params = {"q": "draft"}
+    assert counted_after(lambda: ArticleFactory(pk=in_segment(50), title="Draft notices"), params) == [
+        [ids_of(50, 50)]  # the new newest block, segment by segment
+    ]
+    assert counted_after(lambda: archive["articles"][33, 1].tags.clear(), params) == [[ids_of(33, 33)]]
+    assert counted_after(lambda: archive["articles"][34, 1].tags.clear(), params) == [[ids_of(34, 34)]]
+    assert counted_after(lambda: ArticleFactory(pk=in_segment(51)), params) == [[ids_of(51, 51)]]
+
+
+def test_an_older_block_new_to_the_counts_is_counted_whole():
+    segmented_archive()
+    params = {"q": "draft"}
+    assert counted_after(lambda: ArticleFactory(pk=in_segment(20), title="Draft notices"), params) == [[ids_of(20, 20)]]
+    # Kept for its block, segment 20 is counted again with the block's new segment.
+    assert counted_after(lambda: ArticleFactory(pk=in_segment(21), title="Draft notices"), params) == [[ids_of(20, 21)]]
+
+
+def segment_keys(calls) -> list[str]:
+    """The keys of ``by_segment``'s entries among cache calls: the units of one segment and their sum,
+    then those of whole blocks (``…:token``)."""
+    keys = [call.args[0] for call in calls]
+    return sorted({"blocks" if key.count(":") > 4 else "segments" for key in keys if "count-segments" in key})
+
+
+def test_the_whole_blocks_values_are_read_and_written_only_when_one_of_them_changes():
+    archive = segmented_archive()
+    params = {"q": "draft"}
+    with mock.patch.object(caching, "cache", wraps=caching.cache) as cache:
+        counts_in_one_snapshot(params)
+        assert segment_keys(cache.set.call_args_list) == ["blocks", "segments"]
+        for change, read_and_written in [
+            (lambda: archive["articles"][35, 1].tags.clear(), ["segments"]),
+            (lambda: archive["articles"][1, 1].tags.clear(), ["blocks", "segments"]),
+        ]:
+            cache.reset_mock()
+            change()
+            kept = counts_in_one_snapshot(params)
+            assert segment_keys(cache.get.call_args_list) == read_and_written
+            assert segment_keys(cache.set.call_args_list) == read_and_written
+            with override_settings(ARCHIVE_CACHE_SECONDS=0):
+                assert kept == counts_in_one_snapshot(params)
+
+
+def test_when_the_whole_blocks_values_are_lost_all_are_counted_again():
+    archive = segmented_archive()
+    params = {"q": "draft", "tag": "buryatia"}
+    with mock.patch.object(caching, "cache", wraps=caching.cache) as cache:
+        counts_in_one_snapshot(params)
+    [blocks_key] = [call.args[0] for call in cache.set.call_args_list if call.args[0].count(":") > 4]
+    caching.cache.delete(blocks_key)
+    assert counted_after(lambda: archive["articles"][1, 1].tags.clear(), params) == [[]]
+
+
+def test_when_half_the_segments_or_more_changed_all_are_counted_at_once():
+    archive = segmented_archive()  # five segments: three counted again, those of the first block and one
+    params = {"q": "draft", "tag": "buryatia"}
+
+    def change():
+        archive["articles"][0, 2].tags.clear()
+        archive["articles"][35, 2].tags.clear()
+
+    # By the search's own index, not by ranges of ids.
+    assert counted_after(change, params) == [[]]
 
 
 def test_values_a_chosen_facet_would_add_are_counted_where_there_are_no_results(settings):
     # The person facet widens: with two people chosen, the others' counts are the articles they
-    # would add. Segment 3 loses its results; those it would add must still be counted there.
+    # would add. Segment 35 loses its results; those it would add must still be counted there.
     archive = segmented_archive()
     third = PersonFactory(slug="a-third-person")
-    archive["articles"][3, 0].people.add(third)
+    archive["articles"][35, 0].people.add(third)
     params = {"q": "draft", "person": ["sardana-avksentieva"], "tag": "buryatia"}
     counts_in_one_snapshot(params)
-    archive["articles"][3, 2].tags.clear()
-    archive["articles"][3, 0].tags.clear()
+    archive["articles"][35, 2].tags.clear()
+    archive["articles"][35, 0].tags.clear()
     kept = counts_in_one_snapshot(params)
     settings.ARCHIVE_CACHE_SECONDS = 0
     assert kept == counts_in_one_snapshot(params)
