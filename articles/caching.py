@@ -15,7 +15,7 @@ Four things are cached:
   (the search page's counts, with the ids of a search's results when they are few, keyed by the
   parameters their statement is written from);
 - ``by_segment``: values computed for each block of article ids, a segment, kept under that
-  segment's own number of changes (migration 0024's triggers) rather than the whole archive's:
+  segment's own number of changes (migrations 0024 and 0025's triggers) rather than the whole archive's:
   after a change to a few articles, what the other segments' articles gave is still good (the
   search page's counts, before they are added up and cached with ``cached_value``);
 - ``remembered``: small values this process computed, kept in its memory (whether a search
