@@ -235,8 +235,8 @@ def by_segment(
     and their new ones, computed, put in: the other units are neither computed nor added up
     again (when half the segments or more are to be computed, all are, at once). The newest block
     is split, as is any block kept split, so that a change there, where imports and edits land
-    most, costs a segment; a change to an older block costs its block, as fast to count as one of
-    its segments and a sixteenth of the values to keep. The whole blocks' values (most of them)
+    most, costs a segment; a change to an older block costs its block, counted as one unit: a
+    sixteenth of the values its segments would give to group, keep and add up. The whole blocks' values (most of them)
     are a cache entry of their own, read and written only when one of those blocks changes: a
     common word's at 1,000,000 articles took 35 ms to read and write. Written again only when
     something was computed; two processes writing at once each write values that are right for
