@@ -235,8 +235,9 @@ def by_segment(
     and their new ones, computed, put in: the other units are neither computed nor added up
     again (when half the segments or more are to be computed, all are, at once). The newest block
     is split, as is any block kept split, so that a change there, where imports and edits land
-    most, costs a segment; a change to an older block costs its block, counted as one unit: a
-    sixteenth of the values its segments would give to group, keep and add up. The whole blocks' values (most of them)
+    most, costs a segment (until everything is counted again); a change to an older block costs
+    its block, counted as one unit: a sixteenth of the values its segments would give to group,
+    keep and add up. The whole blocks' values (most of them)
     are a cache entry of their own, read and written only when one of those blocks changes: a
     common word's at 1,000,000 articles took 35 ms to read and write. Written again only when
     something was computed; two processes writing at once each write values that are right for
@@ -259,7 +260,8 @@ def by_segment(
     counted |= states.keys() - covered
     if not stale and not counted:
         return kept.added
-    split = frozenset({block_of(max(states, default=0))} | {block_of(first) for first, _ in kept.segments})
+    newest = frozenset({block_of(max(states, default=0))})
+    split = newest | {block_of(first) for first, _ in kept.segments}
     values, added = dict(kept.segments), kept.added
     blocks_changed = any(size > 1 for _, size in [*stale, *(_unit(segment, split) for segment in counted)])
     everything = 2 * len(counted) >= len(states)
@@ -270,7 +272,7 @@ def by_segment(
     if everything:
         # Half the archive or more: counted at once, through the search's own index rather than by
         # ranges of ids (at 100,000 articles, two segments of four took 656 ms by ranges, all 407).
-        values, added, stale, counted, blocks_changed = {}, total(), [], set(states), True
+        values, added, stale, counted, blocks_changed, split = {}, total(), [], set(states), True, newest
     for unit in stale:
         added.remove(unit[0], values.pop(unit))
     found, keep = compute(None if everything else sorted(counted), split, added) if counted else ({}, True)
@@ -284,9 +286,11 @@ def by_segment(
         return added
     blocks, blocks_token = kept.blocks, kept.blocks_token
     if blocks_changed:
-        blocks, blocks_token = frozenset(unit for unit in values if unit[1] > 1), uuid.uuid4().hex
-        blocks_values = {unit: values[unit] for unit in blocks}
-        cache.set(f"{key}:{blocks_token}", blocks_values, settings.ARCHIVE_CACHE_SECONDS)
+        blocks = frozenset(unit for unit in values if unit[1] > 1)
+        blocks_token = uuid.uuid4().hex if blocks else None  # an archive within its newest block has none
+        if blocks:
+            blocks_values = {unit: values[unit] for unit in blocks}
+            cache.set(f"{key}:{blocks_token}", blocks_values, settings.ARCHIVE_CACHE_SECONDS)
     one_segment = {unit: value for unit, value in values.items() if unit[1] == 1}
     cache.set(key, _Kept(states, one_segment, blocks, blocks_token, added), settings.ARCHIVE_CACHE_SECONDS)
     return added

@@ -604,6 +604,20 @@ def test_a_block_counted_segment_by_segment_stays_so_when_a_newer_one_comes():
     assert counted_after(lambda: ArticleFactory(pk=in_segment(51)), params) == [[ids_of(51, 51)]]
 
 
+def test_a_block_counted_segment_by_segment_is_counted_whole_once_everything_is_counted_again():
+    first = ArticleFactory(pk=in_segment(0), title="The draft")
+    ArticleFactory(pk=in_segment(1), title="The draft again")
+    params = {"q": "draft"}
+    counts_in_one_snapshot(params)  # block 0, the newest, segment by segment
+
+    def newer_block():
+        for segment in (33, 34, 35):
+            ArticleFactory(pk=in_segment(segment), title="Draft notices")
+
+    assert counted_after(newer_block, params) == [[]]  # three segments of five: everything, at once
+    assert counted_after(lambda: first.tags.add(TagFactory()), params) == [[ids_of(0, 1)]]
+
+
 def test_an_older_block_new_to_the_counts_is_counted_whole():
     segmented_archive()
     params = {"q": "draft"}
@@ -636,6 +650,14 @@ def test_the_whole_blocks_values_are_read_and_written_only_when_one_of_them_chan
             assert segment_keys(cache.set.call_args_list) == read_and_written
             with override_settings(ARCHIVE_CACHE_SECONDS=0):
                 assert kept == counts_in_one_snapshot(params)
+
+
+def test_an_archive_within_its_newest_block_keeps_no_whole_blocks_values():
+    ArticleFactory(pk=in_segment(0), title="The draft")
+    ArticleFactory(pk=in_segment(3), title="The draft again")
+    with mock.patch.object(caching, "cache", wraps=caching.cache) as cache:
+        counts_in_one_snapshot({"q": "draft"})
+    assert segment_keys(cache.set.call_args_list) == ["segments"]
 
 
 def test_when_the_whole_blocks_values_are_lost_all_are_counted_again():
