@@ -750,21 +750,35 @@ class ArticleFilterSet(django_filters.FilterSet):
         expressions, params = [], []
         within = None if segments is None else _in_segments(segments)
 
-        def found(name: str, queryset: QuerySet) -> None:
+        search = self.article_search if within is not None else None
+
+        def found(name: str, skip: frozenset[str] = frozenset()) -> None:
+            """The results (of every filter but those in ``skip``), as expression ``name``, within ``segments``."""
+            if search is None:
+                queryset = self.filter_queryset(self.searched, skip=skip) if skip else self.qs
+            else:
+                # Inside each part of a search naming people too, not only outside: there the text
+                # part of "Ramon Sanchez" read its 9,924 matches at 1,000,000 articles for the 5 of
+                # one segment (49 ms of the statement's 54).
+                search.ids_bound = within
+                try:
+                    queryset = self.filter_queryset(self.searched, skip=skip)
+                finally:
+                    search.ids_bound = None
             if within is not None:
                 queryset = queryset.filter(within)
             sql, sql_params = queryset.order_by().values(*COUNTED_FIELDS).query.sql_with_params()
             expressions.append(f"{name} {COUNTED_COLUMNS} AS MATERIALIZED ({sql})")
             params.extend(sql_params)
 
-        found("results", self.qs)
+        found("results")
         expressions.insert(1, MONTHS_SQL.format(unit=_unit_sql("id", split)))
         branches, branch_params = [MONTH_COUNTS_SQL], []
         for name, _ in LINKED_FACETS:
             chosen = [obj.pk for obj in self.form.cleaned_data.get(name) or []]
             counted = "results"
             if chosen:
-                found(f"other_{name}", self.filter_queryset(self.searched, skip=frozenset({name})))
+                found(f"other_{name}", skip=frozenset({name}))
                 # Read only when there are results, here or in the segments not counted here (``widen``):
                 # without any there are no facets to show.
                 guard = "true" if widen else "EXISTS (SELECT FROM results)"

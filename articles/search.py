@@ -619,6 +619,9 @@ class ArticleSearch:
         #: The dates the articles looked for now lie within (a page of results sorted by date: the
         #: months that hold it, see ``months_bound``), or None.
         self.page_bound: Q | None = None
+        #: The articles' ids counted now (the counts of some segments, ``ArticleFilterSet.counts_statement``),
+        #: or None: put inside each part of a search naming people, as dates are (``_or_linked_with``).
+        self.ids_bound: Q | None = None
         #: None: ``apply`` gives every result. WINDOW or PAST_WINDOW: only the window's (scored) or
         #: every result newest first, unscored (``WindowFirst`` pages through the two).
         self.part: str | None = None
@@ -961,9 +964,9 @@ class ArticleSearch:
         finds), or, with people named, an article linked to one of them that has ``level`` terms
         when a term also counts through a link to the people it names.
 
-        ``within``: a condition on the articles' dates, put inside each part (the text's matches,
-        the linked articles): PostgreSQL then reads only the articles of those dates from each,
-        where the condition outside the parts is tested on every article they gather.
+        ``within``: a condition on the articles' dates or ids, put inside each part (the text's
+        matches, the linked articles): PostgreSQL then reads only those articles from each, where
+        the condition outside the parts is tested on every article they gather.
 
         Only the linked articles, gathered from the link tables, have their terms counted, each
         term tested once (text or link). Testing each term through a subquery of all its matches
@@ -1104,9 +1107,9 @@ class ArticleSearch:
         return self._or_linked_with(Q(search_vector=self.text_query), len(self.ranked_terms), within)
 
     def _bounds(self, *extra: Q | None) -> Q | None:
-        """The date bounds in effect (``result_spans``, ``page_bound``, ``extra``), as one condition."""
+        """The bounds in effect (``result_spans``, ``page_bound``, ``ids_bound``, ``extra``), as one condition."""
         spans = _within(self.result_spans) if self.result_spans is not None and self.fallback is None else None
-        bounds = [bound for bound in (spans, self.page_bound, *extra) if bound is not None]
+        bounds = [bound for bound in (spans, self.page_bound, self.ids_bound, *extra) if bound is not None]
         return functools.reduce(operator.and_, bounds) if bounds else None
 
     def ranking_vector_match(self, *extra: Q | None) -> Q:

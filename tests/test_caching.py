@@ -493,7 +493,10 @@ ARCHIVE_SEGMENTS = (0, 1, 33, 34, 35)
 def segmented_archive() -> dict:
     """Articles about the draft in five segments of two blocks, with sources, people, tags and a rated claim."""
     sources = [SourceFactory(slug="the-siberian-times"), SourceFactory(slug="meduza")]
-    people = [PersonFactory(slug="sardana-avksentieva"), PersonFactory(slug="valentina-chupik")]
+    people = [
+        PersonFactory(name="Sardana Avksentieva", slug="sardana-avksentieva"),
+        PersonFactory(name="Valentina Chupik", slug="valentina-chupik"),
+    ]
     tags = [TagFactory(slug="buryatia"), TagFactory(slug="migrants")]
     articles = {}
     for segment in ARCHIVE_SEGMENTS:
@@ -520,6 +523,7 @@ SEGMENTED_SEARCHES = [
     {"q": "draft", "source": "the-siberian-times", "tag": "migrants"},
     {"q": "draft", "rating": "false"},
     {"q": "draft OR migrants", "date_from": "2022-10-01"},
+    {"q": "Valentina Chupik"},
     {},
 ]
 
@@ -586,6 +590,21 @@ def test_after_a_change_in_the_newest_block_only_its_segment_is_counted_again():
         total = counts_in_one_snapshot(params)[0]  # unchanged since: nothing counted
     assert counts_statements([query["sql"] for query in queries]) == []
     assert total == 2 * 5 - 1  # parts 0 and 2 in five segments, less the one untagged
+
+
+def test_a_name_search_reads_only_the_changed_segment_from_each_part_of_its_union():
+    archive = segmented_archive()
+    params = {"q": "Valentina Chupik"}  # her articles by their text (none) or their links
+    counts_in_one_snapshot(params)
+    archive["articles"][34, 2].people.clear()
+    with CaptureQueriesContext(connection) as queries:
+        kept = counts_in_one_snapshot(params)
+    [statement] = counts_statements([query["sql"] for query in queries])
+    start, _ = ids_of(34, 34)
+    # Outside the union, and inside its three parts: the text's matches, the mentions, the bylines.
+    assert len(re.findall(rf'"id" >= {start}\b', statement)) == 4
+    with override_settings(ARCHIVE_CACHE_SECONDS=0):
+        assert kept == counts_in_one_snapshot(params)
 
 
 def test_after_a_change_in_an_older_block_the_block_is_counted_again():
