@@ -140,14 +140,14 @@ def _unit_sql(column: str, split: frozenset[int]) -> str:
 
 
 def _facet_counts_sql(name: str, values_sql: str) -> str:
-    """Facet ``name``'s values counted in each segment, over ``values_sql``.
+    """Facet ``name``'s values counted in each unit (``articles.caching.by_segment``), over ``values_sql``.
 
     ``values_sql`` selects (article_id, value_id) once per article and value among the articles
     ``{articles}`` (the results, or the articles another value would add); ``{article_unit}`` is
     ``_unit_sql`` of ``article_id``. A row per unit (``segment``):
     its values and their counts, as two arrays. Parameter: the values to leave out (those chosen
-    already). A segment's counts are all there: which values are shown is decided once the
-    segments are added up (``LABELLED_SQL``).
+    already). A unit's counts are all there: which values are shown is decided once the units
+    are added up (``LABELLED_SQL``).
     """
     # No value (an article without a source) is no facet value.
     return f"""
