@@ -12,6 +12,14 @@ def collected_static(tmp_path_factory):
         yield static_root
 
 
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings, tmp_path):
+    """Each test starts with an empty cache in a folder of its own. The suite's workers would otherwise
+    share the project's ``.cache`` (the one ``make run`` serves from), and its culling, once the suite
+    has filled it, could remove an entry a test has just written and means to read back."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")}}
+
+
 @pytest.fixture
 def seed_archive(db):
     """The five seed articles with their sources, people, tags and claims."""
