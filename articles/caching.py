@@ -19,7 +19,8 @@ Four things are cached:
   after a change to a few articles, what the other segments' articles gave is still good (the
   search page's counts, before they are added up and cached with ``cached_value``);
 - ``remembered``: small values this process computed, kept in its memory (whether a search
-  falls back to partial matches, which people its words name);
+  falls back to partial matches, which people its words name); and ``written``, statements the
+  ORM wrote, kept the same way whatever the state;
 - ``cache_public_page``: whole responses of pages that show the same thing to everyone (an
   article, a person, the home page), with an ``ETag`` so a client that has the page gets a 304.
 """
@@ -45,7 +46,7 @@ from django.utils.http import quote_etag
 
 from articles.search import read_connection
 
-PUBLIC_VERSION_SQL = "SELECT database, number, changed_by FROM articles_publicversion"
+PUBLIC_VERSION_SQL = "SELECT database, number, changed_by, people_number, people_changed_by FROM articles_publicversion"
 # Articles are in segments of 2^COUNT_SEGMENT_BITS ids, as migration 0025's triggers count them,
 # and ``by_segment`` counts them in blocks of 2^BLOCK_BITS segments (32,768 ids), but the newest block.
 COUNT_SEGMENT_BITS = 11
@@ -73,19 +74,39 @@ def public_version() -> str | None:
     has one), so that the key and what is cached under it come from the same server. Read once
     within ``one_published_state``.
     """
+    return _states()["version"]
+
+
+def people_version() -> str | None:
+    """The state of the people readers may find by name (migration 0026), as ``public_version`` gives
+    the published state's, with which it is read: the database, its number of changes, the last writer.
+
+    It moves with the people's names and aliases, their links to articles, the published articles
+    each has, the claims, and the articles' status, not with an edit to an article's text or tags.
+    """
+    return _states()["people"]
+
+
+def _states() -> dict[str, str | None]:
+    """The published state and the people's (``public_version``, ``people_version``): read in one
+    statement, once within ``one_published_state``."""
     known = _one_state.get()
     if known is not None and "version" in known:
-        return known["version"]
+        return known
     with read_connection().cursor() as cursor:
         cursor.execute(PUBLIC_VERSION_SQL)
         row = cursor.fetchone()
-    version = "{}.{}.{}".format(*row) if row else None
+    database, number, changed_by, people_number, people_changed_by = row or (None,) * 5
+    states = {
+        "version": f"{database}.{number}.{changed_by}" if row else None,
+        "people": f"{database}.{people_number}.{people_changed_by}" if row else None,
+    }
     if known is not None:
-        known["version"] = version
-    return version
+        known.update(states)
+    return states
 
 
-# Within ``one_published_state``: what ``public_version`` read.
+# Within ``one_published_state``: what ``_states`` read.
 _one_state: ContextVar[dict[str, str | None] | None] = ContextVar("one_published_state", default=None)
 
 
@@ -142,17 +163,35 @@ def cached_value(namespace: str, material: str, compute: Callable[[], Any]) -> A
     return value
 
 
-def remembered(namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any:
-    """``compute()``, or what it returned before in this process, in the same published state, for ``key``.
+def remembered(
+    namespace: str, key: Hashable, compute: Callable[[], Any], state: Callable[[], str | None] = public_version
+) -> Any:
+    """``compute()``, or what it returned before in this process, in the same ``state``, for ``key``.
 
     For small values that take a statement the ORM is slow to write: ``key`` must determine the
-    value with the published state and this process's code. Kept in the process's memory, never
-    shared: a server started with other code computes afresh.
+    value with the state (the published state, or a narrower one such as ``people_version`` when
+    the value is read from no more than it covers) and this process's code. Kept in the process's
+    memory, never shared: a server started with other code computes afresh.
     """
-    version = public_version() if _enabled() else None
+    version = state() if _enabled() else None
     if version is None:
         return compute()
-    remembered_key = (namespace, version, key)
+    return _remember((namespace, version, key), compute)
+
+
+def written(namespace: str, key: Hashable, write: Callable[[], Any]) -> Any:
+    """``write()``, or what it returned before in this process for ``key``, in whatever published state.
+
+    For statements the ORM writes, as SQL and parameters, when writing them costs more than running
+    them: ``key`` must determine the statement entirely with this process's code, as the inputs it
+    is written from do; what the statement reads is never part of it. Kept as ``remembered`` keeps
+    its values, so that a change to the archive, which makes every value remembered stale, leaves
+    the statements to run again, not to write again.
+    """
+    return _remember((namespace, None, key), write)
+
+
+def _remember(remembered_key: tuple, compute: Callable[[], Any]) -> Any:
     value = _remembered.get(remembered_key, _NOT_REMEMBERED)
     if value is _NOT_REMEMBERED:
         value = compute()

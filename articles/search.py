@@ -672,21 +672,25 @@ class ArticleSearch:
         no one. Only people readers may see count: one only drafts name would be offered as
         "Looking for …?".
 
-        Which people the words name is remembered, with those people, per published state
-        (``caching.remembered``; ``_people_named`` finds them, ``_visible_people`` loads them):
+        Which people the words name is remembered, with those people, per state of the people
+        (``caching.remembered`` under ``caching.people_version``, which an edit to an article's
+        text or tags leaves as it was; ``_people_named`` finds them, ``_visible_people`` loads them):
         finding which of all the people found readers may see took up to 12 ms a search
         ("marine", naming 223 people on 1,000,000 articles), and loading them with their aliases'
         names 2.5 ms, 1.5 of them PostgreSQL's planning the statement. The people are shared by
         the searches that name them, so they are only read.
         """
-        from articles.caching import remembered  # it reads the database through this module
+        from articles.caching import people_version, remembered  # it reads the database through this module
 
         terms = [term for term in self.parsed.positive_terms if not term.prefix]
         if not self.aliases or not terms:
             return {}
         names_all_words = tuple(" & ".join(_lexeme(word) for word in term.words) for term in terms)
         named, people = remembered(
-            "people named", (names_all_words, MAX_PEOPLE_NAMED), functools.partial(_people_named, names_all_words)
+            "people named",
+            (names_all_words, MAX_PEOPLE_NAMED),
+            functools.partial(_people_named, names_all_words),
+            state=people_version,
         )
         by_term = {
             terms[position]: [people[person_id] for person_id in ids if person_id in people]
@@ -1036,18 +1040,18 @@ class ArticleSearch:
             condition &= ~Q(search_vector=self._query(self._term_operand(term, with_names=False)))
         return condition
 
-    def _choose_fallback(self, wanted, full) -> Fallback | None:
-        """Whether to add partial matches, and down to how many terms: one query, over the words alone.
+    def _fallback_levels(self) -> list[int]:
+        """The numbers of terms a partial match may have, from all terms but one down to one, each
+        level of so few combinations of terms that it is counted."""
+        terms = len(self.ranked_terms)
+        return [level for level in range(terms - 1, 0, -1) if math.comb(terms, level) <= MAX_PARTIAL_COMBINATIONS]
 
-        Decided over ``wanted`` (the searched articles, before other filters), so the page, the
-        API, the count and the facets all describe the same results. The full matches are counted
-        up to PARTIAL_THRESHOLD; only when fewer are each level counted the same way (and each
-        term checked for existence), from all terms but one down to one term.
-        """
-        terms = self.ranked_terms  # two or more, partial matches allowed (``fallback_decide``)
-        levels = [
-            level for level in range(len(terms) - 1, 0, -1) if math.comb(len(terms), level) <= MAX_PARTIAL_COMBINATIONS
-        ]
+    def _fallback_statement(self, queryset) -> tuple[str, list]:
+        """The statement ``_choose_fallback`` decides from, over ``queryset`` (the articles searched):
+        one row of the full matches counted up to PARTIAL_THRESHOLD; then, only when fewer, each
+        level counted the same way (``_fallback_levels``), and whether each term is in any article."""
+        wanted = self._wanted(queryset)
+        full = wanted.filter(self._match())
 
         def sql(queryset, limit: int) -> tuple[str, tuple]:
             return queryset.order_by().values("pk")[:limit].query.sql_with_params()
@@ -1064,24 +1068,33 @@ class ArticleSearch:
             )
             params += text_params
         counts, exists = [], []
-        for level in levels:
+        for level in self._fallback_levels():
             level_sql, level_params = sql(wanted.filter(self._at_least(level), self._excluding()), PARTIAL_THRESHOLD)
             counts.append(f"(SELECT count(*) FROM ({level_sql}) AS hits)")
             params += level_params
-        for number in range(len(terms)):
+        for number in range(len(self.ranked_terms)):
             term_sql, term_params = sql(wanted.filter(self._at_least_term(number)), 1)
             exists.append(f"EXISTS ({term_sql})")
             params += term_params
+        statement = f"""
+            WITH full_matches AS ({found_sql})
+            SELECT found, CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(counts)}]::int[] END,
+                   CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(exists)}]::boolean[] END
+            FROM full_matches
+            """
+        return statement, params
+
+    def _choose_fallback(self, statement: tuple[str, list]) -> Fallback | None:
+        """Whether to add partial matches, and down to how many terms: ``statement`` (``_fallback_statement``) run.
+
+        Decided over the searched articles before other filters, so the page, the API, the count
+        and the facets all describe the same results. Partial matches are added when fewer than
+        PARTIAL_THRESHOLD articles have every term, down to the first level with that many.
+        """
+        terms = self.ranked_terms  # two or more, partial matches allowed (``fallback_decide``)
+        levels = self._fallback_levels()
         with read_connection().cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH full_matches AS ({found_sql})
-                SELECT found, CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(counts)}]::int[] END,
-                       CASE WHEN found < {PARTIAL_THRESHOLD} THEN ARRAY[{", ".join(exists)}]::boolean[] END
-                FROM full_matches
-                """,
-                params,
-            )
+            cursor.execute(*statement)
             found, level_counts, term_exists = cursor.fetchone()
         if found >= PARTIAL_THRESHOLD or not level_counts:
             return None
@@ -1244,16 +1257,21 @@ class ArticleSearch:
         matches the filters take away. Without it, the first ``apply`` decides over its queryset.
         """
         if not self._fallback_decided and not self.is_blank:
-            from articles.caching import remembered  # it reads the database through this module
-
-            def decide() -> Fallback | None:
-                wanted = self._wanted(queryset)
-                return self._choose_fallback(wanted, wanted.filter(self._match()))
+            from articles.caching import remembered, written  # it reads the database through this module
 
             # Only a question for the database with partial matches allowed and two terms or more:
             # otherwise no statement is written either (about 1 ms of the ORM's).
             if self.partial and len(self.ranked_terms) > 1:
-                self.fallback = remembered("fallback", self._decided_from(queryset), decide)
+                decided_from = self._decided_from(queryset)
+                # What else the statement is written from: a date-sorted page's published articles
+                # (``_or_linked_with``), and whether the words name anyone, if not any ranked term.
+                written_from = (decided_from, self.published and self.page_bound is not None, bool(self.people_by_term))
+
+                def decide() -> Fallback | None:
+                    write = functools.partial(self._fallback_statement, queryset)
+                    return self._choose_fallback(written("fallback statement", written_from, write))
+
+                self.fallback = remembered("fallback", decided_from, decide)
             else:
                 self.fallback = None
             self._fallback_decided = True
@@ -1265,7 +1283,9 @@ class ArticleSearch:
         articles searched, and the thresholds.
 
         Writing the statement took the ORM 3 to 4 ms for two words and 11 to 25 ms for a name (at
-        10,000 articles), so the decision is remembered per published state (``caching.remembered``).
+        10,000 articles), so the decision is remembered per published state (``caching.remembered``),
+        and the statement, for the next state, in the process (``caching.written``): after a change
+        to one article, `Camila Gonzalez Cortes` spent 16 ms writing it again and 4 running it.
         """
         # The articles' conditions only: their columns and order change nothing decided (and cost 0.3 ms more).
         searched_sql, searched_params = queryset.order_by().values("pk").query.sql_with_params()

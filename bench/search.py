@@ -236,7 +236,7 @@ def query_mix(
 SQL_PARTS = (
     ("setup", r"SET\b"),
     ("transaction", r"(BEGIN|COMMIT|ROLLBACK)\b"),
-    ("published state", r"SELECT (database|segment), number, changed_by FROM articles_(publicversion|countsegment)"),
+    ("published state", r"SELECT (database|segment), number, changed_by\b.*FROM articles_(publicversion|countsegment)"),
     ("search log", r'INSERT INTO "articles_searchlog"'),
     ("headlines", r".*\bts_headline\("),
     ("suggestions", r".*\bsimilarity\("),

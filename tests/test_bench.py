@@ -286,7 +286,7 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
             "ranking statistics",
         ),
         ("\n  WITH full_matches AS (SELECT count(*) AS found FROM x)", "partial matches"),
-        ("SELECT database, number, changed_by FROM articles_publicversion", "published state"),
+        (caching.PUBLIC_VERSION_SQL, "published state"),
         ("SELECT segment, number, changed_by FROM articles_countsegment", "published state"),
         ('(\n        SELECT \'person\', value."slug", value."name", NULL::date', "counts: total, facets, timeline"),
         ("BEGIN", "transaction"),

@@ -12,12 +12,20 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import caching
-from articles.caching import public_version
+from articles.caching import people_version, public_version
 from articles.filters import ArticleFilterSet, EditorArticleFilterSet
 from articles.models import ArticleStatus, ClaimRating, SearchLog
-from articles.search import prefer_index_scans
+from articles.search import ArticleSearch, prefer_index_scans
 from articles.services import people_merge
-from tests.factories import ArticleFactory, ClaimFactory, ClaimReportFactory, PersonFactory, SourceFactory, TagFactory
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    ClaimReportFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    SourceFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +58,65 @@ def test_every_change_to_what_pages_show_moves_the_state(change):
     before = public_version()
     change(article)
     assert public_version() != before
+
+
+def renamed(person, name: str):
+    person.name = name
+    person.save()
+
+
+def retitled(article, title: str):
+    article.title = title
+    article.save()
+
+
+def set_status(article, status: str):
+    article.status = status
+    article.retraction_note = (
+        "Retracted: the quotes could not be confirmed." if status == ArticleStatus.RETRACTED else ""
+    )
+    article.save()
+
+
+@pytest.mark.parametrize(
+    "change, moves",
+    [
+        pytest.param(lambda article, person: renamed(person, "Raimundo Quesada"), True, id="person renamed"),
+        pytest.param(lambda article, person: PersonAliasFactory(person=person), True, id="alias added"),
+        pytest.param(lambda article, person: PersonFactory(), True, id="new person"),
+        pytest.param(lambda article, person: article.people.add(PersonFactory()), True, id="person linked"),
+        pytest.param(lambda article, person: article.authors.add(person), True, id="author linked"),
+        pytest.param(lambda article, person: article.people.clear(), True, id="people removed"),
+        pytest.param(lambda article, person: set_status(article, ArticleStatus.RETRACTED), True, id="retracted"),
+        pytest.param(lambda article, person: ClaimReportFactory(article=article), True, id="claim reported"),
+        pytest.param(
+            lambda article, person: article.claims.update(claimant_person=None, claimant_source=SourceFactory()),
+            True,
+            id="claimant changed",
+        ),
+        pytest.param(
+            lambda article, person: people_merge(keep=PersonFactory(), merged=[person]), True, id="people merged"
+        ),
+        # An edit that changes no one's name and no article's status or links to people.
+        pytest.param(lambda article, person: article.save(), False, id="article saved"),
+        pytest.param(lambda article, person: retitled(article, "Another title"), False, id="article retitled"),
+        pytest.param(
+            lambda article, person: set_status(article, ArticleStatus.PUBLISHED), False, id="status as it was"
+        ),
+        pytest.param(lambda article, person: article.tags.add(TagFactory()), False, id="tag linked"),
+        pytest.param(lambda article, person: SourceFactory(), False, id="new source"),
+        pytest.param(lambda article, person: ArticleFactory(), False, id="new article"),
+    ],
+)
+def test_the_people_state_moves_with_who_a_name_names_and_whether_readers_see_them(change, moves):
+    person = PersonFactory(name="Ramon Quesada")
+    article = ArticleFactory()
+    article.people.add(person)
+    ClaimReportFactory(article=article, claim=ClaimFactory(claimant_person=PersonFactory()))
+    before, published_before = people_version(), public_version()
+    change(article, person)
+    assert (people_version() != before) is moves
+    assert public_version() != published_before  # which every change moves
 
 
 def test_searches_logged_leave_the_state_alone(client):
@@ -352,8 +419,10 @@ def test_whether_a_search_falls_back_is_decided_once_per_published_state(client)
 
     for n in range(20):  # enough articles with both words: no partial matches any more
         ArticleFactory(title=f"Migrants face deportation, case {n}")
-    later, queries = fetched(client, "/search/?q=migrants+deportation")
-    assert len(fallback_decisions(queries)) == 1
+    with mock.patch.object(ArticleSearch, "_fallback_statement", autospec=True) as write:
+        later, queries = fetched(client, "/search/?q=migrants+deportation")
+    assert len(fallback_decisions(queries)) == 1  # decided again,
+    assert write.call_count == 0  # from the statement written for the first state (``caching.written``)
     assert not later.context["partial_match"]
     assert later.context["total"] == 20
 

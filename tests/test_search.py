@@ -16,7 +16,14 @@ from articles.caching import one_published_state
 from articles.models import Article, ArticleStatus, Person
 from articles.search import SORT_NEWEST, ArticleSearch, month_reached
 from articles.services import vocabulary_refresh
-from tests.factories import ArticleFactory, PersonAliasFactory, PersonFactory, TagFactory
+from tests.factories import (
+    ArticleFactory,
+    ClaimFactory,
+    ClaimReportFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +322,7 @@ def test_words_naming_no_one_are_looked_up_in_one_query(django_assert_num_querie
         assert ArticleSearch('migrants "mobilisation order" Buryatia').people_by_term == {}
 
 
-def test_the_people_words_name_are_remembered_until_the_archive_changes(django_assert_num_queries):
+def test_the_people_words_name_are_remembered_until_the_people_change(django_assert_num_queries):
     ramon = PersonFactory(name="Ramon Quesada")
     ArticleFactory().people.add(ramon)
     assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
@@ -323,7 +330,7 @@ def test_the_people_words_name_are_remembered_until_the_archive_changes(django_a
     # up nor loaded.
     with django_assert_num_queries(1):
         assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
-    ArticleFactory().people.add(ramon)  # a change to the archive: looked up and loaded again
+    ArticleFactory().people.add(ramon)  # a change to the people's links: looked up and loaded again
     with django_assert_num_queries(4):  # the published state, the names, which are public, the person
         assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
     PersonAliasFactory(person=ramon, name="Moncho Quesada")
@@ -331,6 +338,23 @@ def test_the_people_words_name_are_remembered_until_the_archive_changes(django_a
     assert loaded.alias_names == ["Moncho Quesada"]  # loaded again, with the alias added
     ramon.name = "Raimundo Quesada"
     ramon.save()
+    assert ArticleSearch("Ramon relief").people_by_term == {}
+
+
+def test_an_edit_to_an_article_leaves_the_people_named_remembered_until_its_status_changes(
+    django_assert_num_queries,
+):
+    ramon = PersonFactory(name="Ramon Quesada")  # seen as the claimant of a claim one article reports
+    article = ArticleFactory(title="Relief for the families")
+    ClaimReportFactory(article=article, claim=ClaimFactory(claimant_person=ramon))
+    assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
+    article.title = "Relief for the families of the mobilised"
+    article.save()
+    article.tags.add(TagFactory())
+    with django_assert_num_queries(1):  # the states, and nothing else
+        assert list(ArticleSearch("Ramon relief").people_by_term.values()) == [[ramon]]
+    article.status = ArticleStatus.DRAFT  # its claim is no longer reported: readers no longer see him
+    article.save()
     assert ArticleSearch("Ramon relief").people_by_term == {}
 
 
