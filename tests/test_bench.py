@@ -709,3 +709,12 @@ def test_the_champion_lists_are_listed_again_when_what_lists_them_changes(monkey
     assert search.champions_digest() == listed_with
     monkeypatch.setattr("articles.services.RANKING_CHAMPIONS_PER_LEXEME", 500)
     assert search.champions_digest() != listed_with
+
+
+def test_each_size_caches_in_a_folder_of_its_own_emptied_first(tmp_path):
+    folder = tmp_path / "cache-10000"
+    assert search.cache_ensure_empty(folder) == folder
+    assert list(folder.iterdir()) == []
+    (folder / "0f3a.djcache").write_bytes(b"an entry of an earlier run")
+    search.cache_ensure_empty(folder)
+    assert list(folder.iterdir()) == []
