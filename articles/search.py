@@ -1072,9 +1072,9 @@ class ArticleSearch:
             level_sql, level_params = sql(wanted.filter(self._at_least(level), self._excluding()), PARTIAL_THRESHOLD)
             counts.append(f"(SELECT count(*) FROM ({level_sql}) AS hits)")
             params += level_params
-        for number in range(len(self.ranked_terms)):
-            term_sql, term_params = sql(wanted.filter(self._at_least_term(number)), 1)
-            exists.append(f"EXISTS ({term_sql})")
+        for term in self.ranked_terms:
+            term_sql, term_params = _any_text_or_linked(wanted, self._query(term.operand), term.people)
+            exists.append(term_sql)
             params += term_params
         statement = f"""
             WITH full_matches AS ({found_sql})
@@ -1107,10 +1107,6 @@ class ArticleSearch:
             return None  # nothing to add: no article has fewer of the words either
         missing = tuple(term.text for term, exists in zip(terms, term_exists, strict=True) if not exists)
         return Fallback(level=chosen, terms=len(terms), missing=missing)
-
-    def _at_least_term(self, number: int) -> Q:
-        term = self.ranked_terms[number]
-        return _text_or_linked(self._query(term.operand), term.people)
 
     def _match(self, within: Q | None = None) -> Q:
         """Articles with every term, in their text or (a term naming people) through a link to one of them.
@@ -2248,13 +2244,39 @@ def _text_or_linked(text_query: SearchQuery, people) -> Q:
     a linear search of the array (a first name names a hundred people, linked to 100,000
     articles at a million: minutes), nor ``… OR id IN (…)``, which reads every article.
     """
+    if not people:
+        return Q(search_vector=text_query)
+    return Q(pk__in=_text_and_linked_ids(text_query, people))
+
+
+def _text_and_linked_ids(text_query: SearchQuery, people):
+    """The ids of the articles whose text matches ``text_query`` and of those that mention or are by
+    any of ``people``, as one ``UNION ALL`` (an id may come more than once)."""
     from articles.models import Article
 
-    by_text = Q(search_vector=text_query)
+    matched = Article.objects.filter(search_vector=text_query).order_by().values("pk")
+    return matched.union(*_linked_articles(people), all=True)
+
+
+def _any_text_or_linked(articles, text_query: SearchQuery, people) -> tuple[str, list]:
+    """SQL true when any of ``articles`` matches ``text_query`` or mentions or is by any of ``people``
+    (``_text_or_linked``), and its parameters.
+
+    With people, the union of their articles and the text's matches is read until one of them is
+    among ``articles``, each looked up by id. Asked as ``articles`` with ``id IN (union) LIMIT 1``,
+    PostgreSQL walked the published articles newest first and looked each up among the union's
+    rows, expecting a match within a few hundred: for the rare "Chernyova" at 100,000 articles it
+    walked 5,178, in 8 to 22 ms; read from the union, 0.5 ms.
+    """
     if not people:
-        return by_text
-    matched = Article.objects.filter(by_text).order_by().values("pk")
-    return Q(pk__in=matched.union(*_linked_articles(people), all=True))
+        found = articles.filter(search_vector=text_query).order_by().values("pk")[:1]
+        found_sql, params = found.query.sql_with_params()
+        return f"EXISTS ({found_sql})", list(params)
+    ids_sql, ids_params = _text_and_linked_ids(text_query, people).query.sql_with_params()
+    among_sql, among_params = (
+        articles.filter(pk=RawSQL("matched.id", [])).order_by().values("pk").query.sql_with_params()
+    )
+    return f"EXISTS (SELECT FROM ({ids_sql}) AS matched(id) WHERE EXISTS ({among_sql}))", [*ids_params, *among_params]
 
 
 def _is_linked(people) -> Q:

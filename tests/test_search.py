@@ -358,6 +358,18 @@ def test_an_edit_to_an_article_leaves_the_people_named_remembered_until_its_stat
     assert ArticleSearch("Ramon relief").people_by_term == {}
 
 
+def test_a_word_naming_someone_is_found_through_their_articles_when_no_text_has_it():
+    chupik = PersonFactory(name="Valentina Chupik")
+    ArticleFactory(title="Deportation flights resume").people.add(chupik)  # no text has her name
+    claimant = PersonFactory(name="Ramon Quesada")  # seen as a claimant, in no article's text or links
+    claim = ClaimFactory(claimant_person=claimant)
+    ClaimReportFactory(article=ArticleFactory(title="Claims about the border"), claim=claim)
+    query = ArticleSearch("Chupik Quesada deportation")
+    fallback = query.fallback_decide(Article.objects.published())
+    assert set(query.people) == {chupik, claimant}
+    assert fallback is not None and fallback.missing == ("Quesada",)
+
+
 def test_a_name_shared_by_too_many_people_is_searched_as_text(monkeypatch):
     monkeypatch.setattr(search, "MAX_PEOPLE_NAMED", 2)
     namesakes = [PersonFactory(name=f"Ramon {surname}") for surname in ("Diaz", "Vidal", "Ortega")]
