@@ -2235,23 +2235,16 @@ def _linked_articles(people) -> list:
     ]
 
 
-def _text_or_linked(text_query: SearchQuery, people) -> Q:
-    """Articles whose text matches ``text_query`` or that mention or are by any of ``people``.
-
-    With people, one ``id IN (… UNION ALL …)``: the text's matches through the GIN index and the
-    people's articles through the link tables, gathered once and joined by id. Neither
-    ``vector @@ query OR id = ANY(ARRAY(…))``, which PostgreSQL rechecks article by article with
-    a linear search of the array (a first name names a hundred people, linked to 100,000
-    articles at a million: minutes), nor ``… OR id IN (…)``, which reads every article.
-    """
-    if not people:
-        return Q(search_vector=text_query)
-    return Q(pk__in=_text_and_linked_ids(text_query, people))
-
-
 def _text_and_linked_ids(text_query: SearchQuery, people):
     """The ids of the articles whose text matches ``text_query`` and of those that mention or are by
-    any of ``people``, as one ``UNION ALL`` (an id may come more than once)."""
+    any of ``people``, as one ``UNION ALL`` (an id may come more than once).
+
+    The text's matches come through the GIN index and the people's articles through the link
+    tables, gathered once. Not ``vector @@ query OR id = ANY(ARRAY(…))``, which PostgreSQL
+    rechecks article by article with a linear search of the array (a first name names a hundred
+    people, linked to 100,000 articles at a million: minutes), nor ``… OR id IN (…)``, which reads
+    every article.
+    """
     from articles.models import Article
 
     matched = Article.objects.filter(search_vector=text_query).order_by().values("pk")
@@ -2259,8 +2252,8 @@ def _text_and_linked_ids(text_query: SearchQuery, people):
 
 
 def _any_text_or_linked(articles, text_query: SearchQuery, people) -> tuple[str, list]:
-    """SQL true when any of ``articles`` matches ``text_query`` or mentions or is by any of ``people``
-    (``_text_or_linked``), and its parameters.
+    """SQL true when any of ``articles`` matches ``text_query`` or mentions or is by any of ``people``,
+    and its parameters.
 
     With people, the union of their articles and the text's matches is read until one of them is
     among ``articles``, each looked up by id. Asked as ``articles`` with ``id IN (union) LIMIT 1``,

@@ -383,7 +383,7 @@ def test_a_name_shared_by_too_many_people_is_searched_as_text(monkeypatch):
 
 
 def test_a_name_linked_to_many_articles_is_found_through_them_all(chupik):
-    """The linked articles are joined by id, not each tested against a list of them (see _text_or_linked)."""
+    """The linked articles are joined by id, not each tested against a list of them (see _or_linked_with)."""
     linked = [ArticleFactory(body=f"Words of no interest, number {n}.") for n in range(30)]
     for article in linked:
         article.people.add(chupik)
