@@ -179,9 +179,34 @@ def test_queries_are_read_in_chunks_not_one_per_row(client, monkeypatch):
     one_chunk = queries_for_export()
     add(30)
     four_chunks = queries_for_export()
-    # Each further chunk: its authors, people and tags in one query (its rows come through the
-    # cursor opened for the first); never a query per row.
-    assert four_chunks - one_chunk == 3 * 1
+    # Each further chunk: its rows in one query and their authors, people and tags in another;
+    # never a query per row.
+    assert four_chunks - one_chunk == 3 * 2
+
+
+def test_the_rows_are_those_the_request_found_in_its_order(client, monkeypatch):
+    # The ids are read with the count, in the request: an article published once the view has
+    # returned, while the response waits to be read, is neither counted nor written.
+    monkeypatch.setattr(export, "CSV_EXPORT_CHUNK_SIZE", 2)
+    first, second, third = (dated(datetime.date(2024, 1, day), title=f"Border report {day}") for day in (1, 2, 3))
+    response = download(client, "?q=border&sort=newest")
+    ArticleFactory(title="Border report, later", published_on=datetime.date(2024, 1, 4), published_precision="day")
+    assert exported_ids(response) == [third.pk, second.pk, first.pk]
+    assert export.TRUNCATED_HEADER not in response
+
+
+def test_an_article_retracted_while_the_export_streams_is_left_out(client, monkeypatch):
+    monkeypatch.setattr(export, "CSV_EXPORT_CHUNK_SIZE", 2)
+    articles = [dated(datetime.date(2024, 1, day), title=f"Border report {day}") for day in (1, 2, 3, 4)]
+    response = download(client, "?q=border&sort=oldest")
+    lines = iter(response.streaming_content)
+    header, first_row, second_row = (next(lines) for _ in range(3))
+    assert header.decode().rstrip() == ",".join(export.COLUMNS)
+    assert [int(line.split(b",")[0]) for line in (first_row, second_row)] == [articles[0].pk, articles[1].pk]
+    articles[2].status = ArticleStatus.RETRACTED
+    articles[2].retraction_note = "Sourced from a fabricated interview."
+    articles[2].save()
+    assert [int(line.split(b",")[0]) for line in lines] == [articles[3].pk]
 
 
 @pytest.mark.parametrize("query_string", ["?tag=russia", "?q=border", "?q=border&sort=newest"])
