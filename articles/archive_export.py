@@ -79,6 +79,7 @@ from articles.models import (
     SearchLog,
     SignInFailure,
     Source,
+    SourceCoverage,
     Tag,
     TagCoverage,
 )
@@ -106,6 +107,7 @@ LEFT_OUT: dict[type[models.Model], str] = {
     NearDuplicate: "derived from the texts; rebuilt by near_duplicates_refresh",
     PersonCoverage: "counts kept by the database's triggers as the rows go in",
     TagCoverage: "counts kept by the database's triggers as the rows go in",
+    SourceCoverage: "counts kept by the database's triggers as the rows go in",
     CoverageMonth: "counts kept by the database's triggers as the rows go in",
     RankingVector: "the published articles' vectors, kept by the database's triggers as the rows go in",
     RankingChampion: "derived from the ranking vectors; listed again by ranking_champions_refresh",

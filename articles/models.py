@@ -153,15 +153,16 @@ class SourceQuerySet(models.QuerySet):
         """
         articles = Article.objects.filter(source=OuterRef("pk"))
         claims = Claim.objects.filter(claimant_source=OuterRef("pk"))
-        named_in_public = Exists(articles.filter(status=ArticleStatus.PUBLISHED)) | Exists(claims.reported())
+        # Its published articles are counted by the database (``SourceCoverage``).
+        named_in_public = Q(coverage__articles__gt=0) | Exists(claims.reported())
         return self.filter(named_in_public | ~(Exists(articles) | Exists(claims)))
 
     def with_article_counts(self) -> "SourceQuerySet":
-        """Annotate ``article_count`` (its published articles) and ``claim_count`` (its claims readers can see)."""
-        articles = Article.objects.published().filter(source=OuterRef("pk"))
+        """Annotate ``article_count`` (its published articles, the count the database keeps:
+        ``SourceCoverage``) and ``claim_count`` (its claims readers can see)."""
         claims = Claim.objects.reported().filter(claimant_source=OuterRef("pk"))
         return self.annotate(
-            article_count=SubqueryCount(articles.order_by().values("pk")),
+            article_count=Coalesce(F("coverage__articles"), 0),
             claim_count=SubqueryCount(claims.order_by().values("pk")),
         )
 
@@ -1015,6 +1016,22 @@ class PersonCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.mentions} mentions, {self.articles} articles"
+
+
+class SourceCoverage(models.Model):
+    """How many published articles a source has (migration 0027's triggers keep it)."""
+
+    source = models.OneToOneField(
+        Source, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="coverage"
+    )
+    articles = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_sourcecoverage"
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.articles} articles"
 
 
 class TagCoverage(models.Model):

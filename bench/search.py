@@ -244,8 +244,12 @@ SQL_PARTS = (
     ("prefixes", r".*\barticles_vocabulary\b"),
     ("ranking statistics", r".*\barticles_(lexeme|search)_stats\b"),
     ("partial matches", r"WITH full_matches AS"),
-    # The counts' statement, then the labels of the facets' values shown.
-    ("counts: total, facets, timeline", r"WITH results \(|\(\s*SELECT '(source|person|tag)', value\."),
+    # The counts' statement (or, for the whole archive, the counts the database keeps), then the
+    # labels of the facets' values shown.
+    (
+        "counts: total, facets, timeline",
+        r"WITH results \(|\(\s*SELECT '(source|person|tag)', value\.|\(SELECT 'month', NULL::bigint",
+    ),
     ("count", r"SELECT COUNT\(\*\)"),
     ("timeline", r"SELECT DATE_TRUNC\('month'"),
     ("facet: year", r"SELECT EXTRACT\(YEAR"),

@@ -32,6 +32,7 @@ from articles.models import (
     RankingChampion,
     Revision,
     RevisionKind,
+    SourceCoverage,
     SourceKind,
     TagCoverage,
     TagKind,
@@ -88,6 +89,7 @@ def archive_state() -> dict[str, object]:
         PersonCoverage.objects.exclude(articles=0, mentions=0).values_list("person_id", "mentions", "articles")
     )
     state["tag coverage"] = sorted(TagCoverage.objects.exclude(articles=0).values_list("tag_id", "articles"))
+    state["source coverage"] = sorted(SourceCoverage.objects.exclude(articles=0).values_list("source_id", "articles"))
     state["coverage months"] = sorted(
         CoverageMonth.objects.exclude(articles=0).values_list("person_id", "month", "precision", "articles"),
         key=repr,

@@ -10,7 +10,7 @@ import statistics
 
 import pytest
 
-from articles import caching
+from articles import caching, filters
 from articles import search as article_search
 from articles.services import vocabulary_refresh
 from articles.timeline import MonthCount, Timeline, YearCount
@@ -289,6 +289,7 @@ def test_phrases_are_neighbours_within_a_clause_without_stop_words():
         (caching.PUBLIC_VERSION_SQL, "published state"),
         ("SELECT segment, number, changed_by FROM articles_countsegment", "published state"),
         ('(\n        SELECT \'person\', value."slug", value."name", NULL::date', "counts: total, facets, timeline"),
+        (filters.ARCHIVE_COUNTS_SQL, "counts: total, facets, timeline"),
         ("BEGIN", "transaction"),
         ("COMMIT", "transaction"),
         ("SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER ()", "ranking window"),

@@ -1,5 +1,6 @@
-"""The counts of published articles the database keeps (migration 0012's triggers, articles.models.PersonCoverage,
-TagCoverage, CoverageMonth): after every kind of change, exactly what counting the articles afresh gives."""
+"""The counts of published articles the database keeps (migration 0012's and 0027's triggers,
+articles.models.PersonCoverage, TagCoverage, SourceCoverage, CoverageMonth): after every kind of
+change, exactly what counting the articles afresh gives."""
 
 import datetime
 from collections import Counter
@@ -15,11 +16,13 @@ from articles.models import (
     CoverageMonth,
     Person,
     PersonCoverage,
+    Source,
+    SourceCoverage,
     Tag,
     TagCoverage,
 )
 from articles.services import people_merge, tags_merge
-from tests.factories import ArticleFactory, PersonFactory, TagFactory
+from tests.factories import ArticleFactory, PersonFactory, SourceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +46,8 @@ def counted_afresh() -> dict:
             months[person, month, article.published_precision] += 1
         for tag in article.tags.all():
             tags[tag.pk] += 1
-    return {"mentions": mentions, "articles": articles, "tags": tags, "months": months}
+    sources = Counter(source for source in published.values_list("source_id", flat=True) if source is not None)
+    return {"mentions": mentions, "articles": articles, "tags": tags, "sources": sources, "months": months}
 
 
 def kept() -> dict:
@@ -54,6 +58,7 @@ def kept() -> dict:
         "mentions": Counter({person: n for person, n, _ in people if n}),
         "articles": Counter({person: n for person, _, n in people if n}),
         "tags": Counter(dict(TagCoverage.objects.filter(articles__gt=0).values_list("tag_id", "articles"))),
+        "sources": Counter(dict(SourceCoverage.objects.filter(articles__gt=0).values_list("source_id", "articles"))),
         "months": Counter({(person, month, precision): n for person, month, precision, n in months if n}),
     }
 
@@ -62,17 +67,23 @@ def assert_exact() -> None:
     assert kept() == counted_afresh()
     assert not PersonCoverage.objects.filter(mentions__lt=0).exists()
     assert not CoverageMonth.objects.filter(articles__lt=0).exists()
+    assert not SourceCoverage.objects.filter(articles__lt=0).exists()
 
 
 @pytest.fixture
 def linked():
-    """Two people and two tags linked to articles in every way: mentioned, author, both; three statuses."""
+    """Two people and two tags linked to articles in every way: mentioned, author, both; three statuses;
+    two sources, and articles without one."""
     ana, ben = PersonFactory(name="Ana"), PersonFactory(name="Ben")
     war, peace = TagFactory(name="War"), TagFactory(name="Peace")
+    daily, weekly = SourceFactory(name="Daily"), SourceFactory(name="Weekly")
     articles = []
     for n, status in enumerate([ArticleStatus.PUBLISHED] * 4 + [ArticleStatus.DRAFT, ArticleStatus.RETRACTED]):
         article = ArticleFactory(
-            status=status, published_on=datetime.date(2023, 1 + n, 2 + n), published_precision="day"
+            status=status,
+            published_on=datetime.date(2023, 1 + n, 2 + n),
+            published_precision="day",
+            source=(daily, weekly, None)[n % 3],
         )
         article.people.add(ana)
         if n % 2:
@@ -83,7 +94,7 @@ def linked():
         articles.append(article)
     ArticleFactory(published_on=None, published_precision="").people.add(ben)
     ArticleFactory(published_on=datetime.date(2020, 1, 1), published_precision="year").authors.add(ben)
-    return {"people": (ana, ben), "tags": (war, peace), "articles": articles}
+    return {"people": (ana, ben), "tags": (war, peace), "sources": (daily, weekly), "articles": articles}
 
 
 def test_links_made_as_articles_are_written_are_counted(linked):
@@ -91,6 +102,37 @@ def test_links_made_as_articles_are_written_are_counted(linked):
     ana, ben = linked["people"]
     assert PersonCoverage.objects.get(person=ana).mentions == 4
     assert PersonCoverage.objects.get(person=ben).articles == 6
+    daily, weekly = linked["sources"]
+    assert SourceCoverage.objects.get(source=daily).articles == 2  # the first and the fourth
+    assert SourceCoverage.objects.get(source=weekly).articles == 1  # the second; the fifth is a draft
+
+
+def test_moving_articles_between_sources(linked):
+    daily, weekly = linked["sources"]
+    first, second, third = linked["articles"][:3]
+    first.source = weekly
+    first.save()
+    assert_exact()
+    third.source = daily  # it had none
+    third.save()
+    assert_exact()
+    second.source = None
+    second.save()
+    assert_exact()
+    Article.objects.update(source=daily)
+    assert_exact()
+    Article.objects.filter(pk__in=[first.pk, second.pk]).update(source=weekly, status=ArticleStatus.DRAFT)
+    assert_exact()
+
+
+def test_a_source_deleted_takes_its_row_with_it(linked):
+    daily, _ = linked["sources"]
+    Article.objects.filter(source=daily).update(source=None)
+    daily_id = daily.pk
+    daily.delete()
+    assert_exact()
+    assert not SourceCoverage.objects.filter(source_id=daily_id).exists()
+    assert Source.objects.filter(pk=daily_id).count() == 0
 
 
 @pytest.mark.parametrize(
@@ -146,7 +188,13 @@ def test_deleting_articles(linked):
     assert_exact()
     Article.objects.filter(status=ArticleStatus.PUBLISHED).delete()
     assert_exact()
-    assert kept() == {"mentions": Counter(), "articles": Counter(), "tags": Counter(), "months": Counter()}
+    assert kept() == {
+        "mentions": Counter(),
+        "articles": Counter(),
+        "tags": Counter(),
+        "sources": Counter(),
+        "months": Counter(),
+    }
 
 
 def test_linking_and_unlinking_people_and_tags(linked):
@@ -208,6 +256,7 @@ def test_rebuilding_from_scratch_gives_the_same_counts(linked):
     before = kept()
     with connection.cursor() as cursor:
         cursor.execute("SELECT articles_coverage_rebuild()")
+        cursor.execute("SELECT articles_source_coverage_rebuild()")
     assert kept() == before == counted_afresh()
 
 
@@ -217,3 +266,11 @@ def test_truncating_the_links_rebuilds_the_counts(linked):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE articles_article_people")
     assert_exact()
+
+
+def test_truncating_the_articles_rebuilds_the_counts(linked):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE articles_article CASCADE")
+    assert_exact()
+    assert not SourceCoverage.objects.filter(articles__gt=0).exists()

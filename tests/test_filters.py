@@ -3,6 +3,7 @@
 import datetime
 import unittest.mock
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
-from articles.models import Article, ArticleStatus, ClaimRating, RankingChampion, Source
+from articles.models import Article, ArticleStatus, ClaimRating, Person, RankingChampion, Source, Tag
 from articles.search import SORT_CHOICES, ArticleSearch, WindowFirst
 from articles.services import (
     ranking_champions_refresh,
@@ -1450,6 +1451,67 @@ def test_a_search_blank_to_the_database_counts_nothing_without_a_query(django_as
     with django_assert_num_queries(0):
         counts = filterset.counts()
     assert (counts.total, counts.facets, counts.months) == (0, [], [])
+
+
+# --- The whole archive's counts, kept by the database ---------------------------------------------
+
+
+@pytest.fixture
+def archive_to_browse():
+    """Articles of every status over three sources and none, people mentioned and as authors, tags, with
+    dates of every precision and none: many values tie, so the facets' limits cut between ties."""
+    sources = [*SourceFactory.create_batch(3), None]
+    people, tags = PersonFactory.create_batch(5), TagFactory.create_batch(4)
+    days = [
+        (datetime.date(2023, 1, 5), "day"),
+        (datetime.date(2023, 2, 1), "month"),
+        (datetime.date(2022, 1, 1), "year"),
+    ]
+    statuses = [ArticleStatus.PUBLISHED] * 11 + [ArticleStatus.DRAFT, ArticleStatus.RETRACTED]
+    for n, status in enumerate(statuses):
+        day, precision = days[n % 3] if n % 5 else (None, "")
+        article = ArticleFactory(status=status, source=sources[n % 4], published_on=day, published_precision=precision)
+        article.people.add(people[n % 5])
+        article.authors.add(people[n % 5] if n % 2 else people[(n + 2) % 5])
+        article.tags.add(*tags[: n % 4])
+
+
+@pytest.mark.usefixtures("archive_to_browse")
+@pytest.mark.parametrize("limit", [FACET_LIMIT, 2, 1])
+@pytest.mark.parametrize("params", ["", "sort=oldest", "sort=newest&aliases=0"])
+def test_the_whole_archive_is_counted_from_the_counts_the_database_keeps(settings, monkeypatch, params, limit):
+    settings.ARCHIVE_CACHE_SECONDS = 0  # counted each time, not read back
+    browsing = valid(params)
+    assert browsing.browses_whole_archive()
+    with CaptureQueriesContext(connection) as queries:
+        kept = browsing.counts(limit)
+    assert any("articles_sourcecoverage" in query["sql"] for query in queries)
+    assert not any("WITH results" in query["sql"] for query in queries)
+    monkeypatch.setattr(ArticleFilterSet, "browses_whole_archive", lambda filterset: False)
+    counted = valid(params).counts(limit)
+    # The months in any order: their list is read by month (the timeline, the years).
+    in_order = [replace(counts, months=sorted(counts.months, key=repr)) for counts in (kept, counted)]
+    assert in_order[0] == in_order[1]
+    assert kept.total == 11
+    assert [len(facet.values) for facet in kept.facets] == [min(limit, 3), min(limit, 5), min(limit, 3), min(limit, 2)]
+
+
+@pytest.mark.usefixtures("archive_to_browse")
+@pytest.mark.parametrize(
+    "params",
+    ["q=draft", "source={source}", "person={person}", "tag={tag}", "date_from=2023-01-01", "rating=false"],
+)
+def test_a_search_or_a_filter_is_counted_from_its_results(params):
+    values = {model.__name__.lower(): model.objects.first().slug for model in (Source, Person, Tag)}
+    assert not valid(params.format(**values)).browses_whole_archive()
+
+
+@pytest.mark.usefixtures("archive_to_browse")
+def test_the_editors_every_status_is_counted_from_the_articles():
+    editors = EditorArticleFilterSet(QueryDict(""))
+    assert editors.is_valid()
+    assert not editors.browses_whole_archive()
+    assert editors.counts().total == 13
 
 
 # --- Active filters and links --------------------------------------------------------------------
