@@ -399,7 +399,8 @@ PostgreSQL's default planner settings, in `--textbook-repeat` rounds of its own 
 the ratio is its p95 over the page's. Percentiles interpolate linearly between the two nearest
 ranks (numpy's default), over the samples of every query of a kind (or of the whole mix). The
 article, person (reached from sampled articles, so well-covered people come up more often) and home
-pages are timed the same way, each within a time budget.
+pages, the search page without words (the whole archive, newest first) and the sources' list are
+timed the same way, each within a time budget.
 
 **Caching.** The search page caches its counts (total, facets, timeline), and the article, person,
 tag, source and home pages their whole response, until the archive changes (`articles.caching`).

@@ -14,7 +14,7 @@ is never touched), it measures and writes ``bench/results/<size>.json``, then re
   order, p50/p95/p99; the same queries the textbook way (``SearchRank`` over every match), in the
   same rounds, and the ratio; where one page's SQL time goes, and the EXPLAIN ANALYZE of its main
   queries;
-- the article, person and home pages' server time;
+- the article, person and home pages', the search page's without words and the sources' list's server time;
 - ranking quality on known-item queries beside BM25 (``bench/ranking.py``);
 - the page's results against the exact computation, every match ranked (``bench/exactness.py``);
 - database and index sizes;
@@ -788,10 +788,11 @@ def search_explain(client, mix: list[BenchQuery], queries: list[dict]) -> None:
 
 
 def pages_measure(client, *, requests: int, home_requests: int, seconds: float, seed: int) -> dict:
-    """Server times of article pages (a sample), person pages (people of sampled articles) and the home page.
+    """Server times of article pages (a sample), person pages (people of sampled articles), the home
+    page, the search page without words (browsing the whole archive) and the sources' list.
 
-    Each kind is warmed up first on other addresses of its own (the home page on itself), then
-    timed for ``requests`` addresses (the home page ``home_requests`` times) or until ``seconds``
+    Each kind is warmed up first on other addresses of its own (a page of one address on itself),
+    then timed for ``requests`` addresses (a page of one address ``home_requests`` times) or until ``seconds``
     have gone by, whichever comes first, but at least MIN_PAGE_REQUESTS times.
     """
     from articles.models import Article, Person
@@ -813,6 +814,8 @@ def pages_measure(client, *, requests: int, home_requests: int, seconds: float, 
         "article": (article_paths[:PAGE_SAMPLE_WARMUP], article_paths[PAGE_SAMPLE_WARMUP:]),
         "person": (person_paths[:PAGE_SAMPLE_WARMUP], person_paths[PAGE_SAMPLE_WARMUP:]),
         "home": (["/"] * HOME_WARMUP, ["/"] * home_requests),
+        "search without words": (["/search/"] * HOME_WARMUP, ["/search/"] * home_requests),
+        "sources": (["/sources/?sort=count"] * HOME_WARMUP, ["/sources/?sort=count"] * home_requests),
     }
     results = {}
     for name, (warmup, paths) in kinds.items():
@@ -1157,7 +1160,7 @@ def options_parser() -> argparse.ArgumentParser:
         "--home-requests",
         type=int,
         default=30,
-        help="Timed requests of the home page, one address only (default: %(default)s).",
+        help="Timed requests of each page of one address: home, search without words, sources (default: %(default)s).",
     )
     parser.add_argument(
         "--page-seconds",
