@@ -14,7 +14,7 @@ is never touched), it measures and writes ``bench/results/<size>.json``, then re
   order, p50/p95/p99; the same queries the textbook way (``SearchRank`` over every match), in the
   same rounds, and the ratio; where one page's SQL time goes, and the EXPLAIN ANALYZE of its main
   queries;
-- the article, person and home pages', the search page's without words and the sources' list's server time;
+- the server time of the article, person and home pages, the search page without words and the sources' list;
 - ranking quality on known-item queries beside BM25 (``bench/ranking.py``);
 - the page's results against the exact computation, every match ranked (``bench/exactness.py``);
 - database and index sizes;
