@@ -766,7 +766,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         for a name at 100,000 articles; when the counts are cached, the page's statement is then
         the only one written.
         """
-        filtered_sql, filtered_params = self.queryset.order_by().values("pk").query.sql_with_params()
+        filtered_sql, filtered_params = _conditions(self.queryset)
         values = [(name, _keyed(value)) for name, value in self.form.cleaned_data.items() if name != SORT_PARAM]
         listed = LISTED_RESULTS if self.query else None
         return repr(
