@@ -353,6 +353,11 @@ RECENT_RANKING_MIN_ARTICLES = 50_000
 # on 200,000 articles, while finding the newest matches takes milliseconds. Below this many matches
 # (nearly every real query) the order is pure relevance.
 RANK_WINDOW = 5000
+# The window's first rows in its order, ten pages of the search page's: scored once in a published
+# state and then read from the cache (``articles.caching.cached_value``), by a reader paging through
+# them as by the next reader of the same search. Scoring a window took 25 to 45 ms at 1,000,000
+# articles, whichever page was asked for; a page past these scores it again.
+WINDOW_ROWS_CACHED = 200
 # Besides its newest matches, a window scores the articles each of its words scores best in the
 # whole archive, its champions (``RankingChampion``), so that a common word's best-scored articles
 # come first wherever they are in time. Listed by ``services.ranking_champions_refresh`` for the
@@ -1839,6 +1844,9 @@ class WindowFirst:
         and scored alike, added to the newest's in the same statement, which counts them (each row
         says whether it is a champion): the results past the window leave them out.
 
+        A page within the window's first WINDOW_ROWS_CACHED rows takes them from the cache, where the
+        first such page of the search in the published state left them.
+
         The page's articles are then read by id, in the order of the ids, and given the scores and
         flags the statement found for them: the scored queryset's (``ArticleSearch.window_hits``),
         from the same vectors. Scoring them again from the articles' own vectors, which the ORM's
@@ -1918,23 +1926,35 @@ class WindowFirst:
             )
             params += [*listed_params, *rank_params, *alias_params, *champions_params]
             champions_counted = ", count(*) FILTER (WHERE scored.champion) OVER ()"
-        with read_connection().cursor() as cursor:
-            if walks:
-                # Walked as weighed (``ArticleSearch._index_finds``), not listed by the GIN index: the
-                # planner took that for a common word within one source at 1,000,000 articles, and
-                # listed 356,000 articles to keep the source's 4,462 (a page of 92 ms took 166).
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(
-                "SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER (),"
-                f" scored.rank, scored.alias_match{champions_counted}"
-                f" FROM ({scored_sql}) AS scored"
-                " ORDER BY scored.alias_match, scored.rank DESC, scored.published_on DESC NULLS LAST,"
-                " scored.article_id DESC LIMIT %s OFFSET %s",
-                [*params, stop - start, start],
-            )
-            found = cursor.fetchall()
-            if walks:
-                cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
+        statement = (
+            "SELECT scored.article_id, count(*) FILTER (WHERE NOT scored.alias_match) OVER (),"
+            f" scored.rank, scored.alias_match{champions_counted}"
+            f" FROM ({scored_sql}) AS scored"
+            " ORDER BY scored.alias_match, scored.rank DESC, scored.published_on DESC NULLS LAST,"
+            " scored.article_id DESC LIMIT %s OFFSET %s"
+        )
+
+        def rows(limit: int, offset: int) -> list[tuple]:
+            with read_connection().cursor() as cursor:
+                if walks:
+                    # Walked as weighed (``ArticleSearch._index_finds``), not listed by the GIN index: the
+                    # planner took that for a common word within one source at 1,000,000 articles, and
+                    # listed 356,000 articles to keep the source's 4,462 (a page of 92 ms took 166).
+                    cursor.execute("SET LOCAL enable_bitmapscan = off")
+                cursor.execute(statement, [*params, limit, offset])
+                found = cursor.fetchall()
+                if walks:
+                    cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
+            return found
+
+        if stop <= WINDOW_ROWS_CACHED:
+            from articles.caching import cached_value  # it reads the database through this module
+
+            # The statement and its parameters determine the rows, with the published state the key holds.
+            first = cached_value("window", repr((statement, params)), functools.partial(rows, WINDOW_ROWS_CACHED, 0))
+            found = first[start:stop]
+        else:
+            found = rows(stop - start, start)
         if found:
             self.window_in_text = found[0][1]
             if self.with_champions:

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles.filters import FACET_LIMIT, ArticleFilterSet, DateSortedPages, EditorArticleFilterSet
@@ -450,11 +451,12 @@ def test_a_full_window_pages_through_the_window_then_the_rest_in_the_one_queryse
 
 
 def window_statements(params: dict) -> list[str]:
-    """The statements a page of the first two results of ``params`` executes up to the window's, included."""
+    """The statements a page of the first two results of ``params`` executes up to the window's, included
+    (without the cache, where an earlier page of the same search left the window's rows)."""
     filterset = valid(params)
     counts = filterset.counts()
     pages = filterset.pages(counts.total, counts.months)
-    with CaptureQueriesContext(connection) as captured:
+    with CaptureQueriesContext(connection) as captured, override_settings(ARCHIVE_CACHE_SECONDS=0):
         pages[0:2]
     statements = [query["sql"] for query in captured]
     window = next(n for n, sql in enumerate(statements) if sql.startswith("SELECT scored.article_id"))
@@ -608,9 +610,12 @@ def exact(params: dict) -> list:
 
 
 @pytest.mark.parametrize("walked", [False, True])
-def test_a_window_scores_the_words_champions_besides_its_newest_and_pages_as_the_one_queryset(monkeypatch, walked):
+def test_a_window_scores_the_words_champions_besides_its_newest_and_pages_as_the_one_queryset(
+    monkeypatch, settings, walked
+):
     """Its order: the champions and the three newest, best first (here the champions lead: the
     exact computation's first two), then the others newest first, champions left out of those."""
+    settings.ARCHIVE_CACHE_SECONDS = 0  # each page scores the window (the cache has its own tests)
     articles = champions_and_newest(monkeypatch)
     if walked:
         monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
@@ -782,8 +787,57 @@ def test_a_sorted_window_naming_someone_pages_as_the_one_queryset(monkeypatch, p
         assert hits_as_ranked(pages[start:stop]) == hits_as_ranked(one_queryset[start:stop]), (start, stop)
 
 
-def test_a_walked_window_is_walked_with_bitmap_scans_off_for_its_statement_alone(monkeypatch):
+@pytest.mark.parametrize("walked", [False, True])
+def test_a_windows_first_rows_are_scored_once_in_a_published_state(monkeypatch, walked):
+    """Then read from the cache by the next page and the next reader; scored again after a change, and for
+    a page past them."""
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.WINDOW_ROWS_CACHED", 2)
+    if walked:
+        monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
+
+    def page(start: int, stop: int) -> tuple[list[tuple], int]:
+        """A new reader's page ``start``:``stop``, and how many times it scored the window."""
+        filterset = valid({"q": "conscription"})
+        pages = filterset.pages(filterset.counts().total)
+        assert isinstance(pages, WindowFirst) and filterset.article_search.window_sorted is not walked
+        with CaptureQueriesContext(connection) as captured:
+            hits = hits_as_ranked(pages[start:stop])
+        return hits, sum(query["sql"].startswith("SELECT scored.article_id") for query in captured)
+
+    def one_queryset(start: int, stop: int) -> list[tuple]:
+        return hits_as_ranked(results({"q": "conscription"})[start:stop])
+
+    assert page(0, 1) == (one_queryset(0, 1), 1)
+    assert page(0, 1) == (one_queryset(0, 1), 0)  # the next reader
+    assert page(1, 2) == (one_queryset(1, 2), 0)  # the next page
+    assert page(1, 3) == (one_queryset(1, 3), 1)  # its last row is past those cached
+    dated(datetime.date(2024, 3, 3), body="Conscription, the newest report.")
+    newest_first, scored = page(0, 1)
+    assert scored == 1 and newest_first == one_queryset(0, 1)
+    assert page(0, 2) == (one_queryset(0, 2), 0)
+
+
+def test_a_window_cached_for_one_search_is_never_served_for_another(monkeypatch):
+    mixed_dates_matching("conscription")
+    monkeypatch.setattr("articles.search.RANK_WINDOW", 2)
+    searches = [
+        {"q": "conscription"},
+        {"q": "report"},
+        {"q": "conscription", "date_from": "2020-01-01"},
+        {"q": "conscription", "aliases": "0"},
+    ]
+    for params in searches:
+        filterset = valid(params)
+        pages = filterset.pages(filterset.counts().total)
+        assert isinstance(pages, WindowFirst)
+        assert hits_as_ranked(pages[0:2]) == hits_as_ranked(results(params)[0:2]), params
+
+
+def test_a_walked_window_is_walked_with_bitmap_scans_off_for_its_statement_alone(monkeypatch, settings):
     """So PostgreSQL walks the date index as weighed, never listing the matches by the GIN index."""
+    settings.ARCHIVE_CACHE_SECONDS = 0  # the statements of a window scored, not read from the cache
     mixed_dates_matching("conscription")
     monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
     monkeypatch.setattr("articles.search.WINDOW_WALK_TEST_COST", 0)  # walking would cost nothing
@@ -930,7 +984,8 @@ def test_results_all_scored_are_walked_for_when_the_index_lists_more_than_the_so
 
 
 @pytest.mark.parametrize("listed", [False, True])
-def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many(monkeypatch, listed):
+def test_results_all_in_the_window_are_scored_from_the_ranking_vectors_when_many(monkeypatch, settings, listed):
+    settings.ARCHIVE_CACHE_SECONDS = 0  # each page scores the window (the cache has its own tests)
     mixed_dates_matching("conscription")
     one_queryset = list(valid({"q": "conscription"}).qs)
     monkeypatch.setattr("articles.search.RANKED_APART_RESULTS", 4)
