@@ -212,15 +212,18 @@ def _count_segments() -> tuple[str, dict[int, str]] | None:
 
     None when values cannot be kept by segment: caching is off, or the statements of the caller
     may not all see one snapshot (outside ``one_published_state``), so that segments counted now
-    and segments counted before could not be added up as one state of the archive.
+    and segments counted before could not be added up as one state of the archive. Read once
+    within it: a search's counts and what another value of a chosen facet would add read them both.
     """
-    version = public_version() if _enabled() and _one_state.get() is not None else None
+    known = _one_state.get()
+    version = public_version() if _enabled() and known is not None else None
     if version is None:
         return None
-    with read_connection().cursor() as cursor:
-        cursor.execute(COUNT_SEGMENTS_SQL)
-        segments = {segment: f"{number}.{changed_by}" for segment, number, changed_by in cursor.fetchall()}
-    return version.split(".", 1)[0], segments
+    if "segments" not in known:  # read once within it, as the published state is
+        with read_connection().cursor() as cursor:
+            cursor.execute(COUNT_SEGMENTS_SQL)
+            known["segments"] = {segment: f"{number}.{changed_by}" for segment, number, changed_by in cursor.fetchall()}
+    return version.split(".", 1)[0], known["segments"]
 
 
 class SegmentTotal(Protocol):
@@ -260,7 +263,8 @@ def by_segment(
     *,
     empty: Any,
     total: Callable[[], Total],
-) -> Total:
+    kept_only: bool = False,
+) -> Total | None:
     """The sum (``total()``, added to) of ``compute``'s values for every segment that may hold articles.
 
     ``compute(segments, split, others)`` computes the values of ``segments`` (None: of all of
@@ -280,10 +284,13 @@ def by_segment(
     are a cache entry of their own, read and written only when one of those blocks changes: a
     common word's at 1,000,000 articles took 35 ms to read and write. Written again only when
     something was computed; two processes writing at once each write values that are right for
-    the states they name.
+    the states they name. With ``kept_only``, None when nothing is kept for ``material``: nothing is
+    computed then.
     """
     segments = _count_segments()
     if segments is None:
+        if kept_only:
+            return None
         added = total()
         found, _ = compute(None, frozenset(), added)
         for first, value in found.items():
@@ -291,7 +298,11 @@ def by_segment(
         return added
     database, states = segments
     key = _key(namespace, database, material)
-    kept = cache.get(key) or _Kept({}, {}, frozenset(), None, total())
+    kept = cache.get(key)
+    if kept is None:
+        if kept_only:
+            return None
+        kept = _Kept({}, {}, frozenset(), None, total())
     kept_units = [*kept.segments, *kept.blocks]
     stale = [unit for unit in kept_units if any(states.get(s) != kept.states.get(s) for s in _segments_of(unit))]
     covered = {segment for unit in kept_units for segment in _segments_of(unit)}

@@ -705,7 +705,8 @@ class ArticleFilterSet(django_filters.FilterSet):
     # --- Counts: the total, the facets and the months --------------------------------------------
 
     def counts(self, limit: int = FACET_LIMIT) -> ResultCounts:
-        """How many results there are, their facets and their months, in one statement (and their labels).
+        """How many results there are, their facets and their months, in one statement (and their labels;
+        and for each facet with a value chosen, what its other values would add: ``_widening``).
 
         Searching is the costly part (the GIN index, then the vectors), so the results are found
         once, as a MATERIALIZED common table expression, and every count reads that instead of
@@ -718,8 +719,8 @@ class ArticleFilterSet(django_filters.FilterSet):
         has no value yet narrows the results, so its count is that of the current results carrying
         it. Values of one parameter are alternatives (any of them), so once a parameter has a
         value, adding another *widens* the results: its count is then the total plus the articles
-        the new value brings in (those the other filters allow that are not shown yet, found by a
-        second expression of the same statement), and the facet says so (``Facet.widens``). Years
+        the new value brings in (those the other filters allow that are not shown yet: ``_widening``),
+        and the facet says so (``Facet.widens``). Years
         set the date range to the intersection of the current range and that year, so they always
         narrow. With no results there are no facets. A search with at most LISTED_RESULTS results
         gets their ids too (``ResultCounts.ids``), so that its pages are read by id (``pages``).
@@ -753,7 +754,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         ]
         return ResultCounts(total=total, facets=[*facets, self.year_facet(months, limit)], months=months, ids=ids)
 
-    def counts_key(self, limit: int) -> str:
+    def counts_key(self, limit: int, *, skip: frozenset[str] = frozenset()) -> str:
         """What ``counts_statement`` writes its statement from, for the counts' cache key, without writing it.
 
         That is the FilterSet's kind, the filters' cleaned values (rows by id) but the order, the
@@ -767,35 +768,74 @@ class ArticleFilterSet(django_filters.FilterSet):
         the only one written.
         """
         filtered_sql, filtered_params = _conditions(self.queryset)
-        values = [(name, _keyed(value)) for name, value in self.form.cleaned_data.items() if name != SORT_PARAM]
+        values = [
+            # A filter skipped is keyed as it is without its parameter: the same counts, under the same key.
+            (name, () if name in skip else _keyed(value))
+            for name, value in self.form.cleaned_data.items()
+            if name != SORT_PARAM
+        ]
         listed = LISTED_RESULTS if self.query else None
         return repr(
             (type(self).__qualname__, self.partial_matches, limit, listed, values, filtered_sql, filtered_params)
         )
 
     def _counted_rows(self, limit: int) -> list[tuple]:
-        """``counts``' rows: each segment's counts (``by_segment``: only those changed are counted again), added up;
-        for the whole archive, the counts the database keeps (``browses_whole_archive``)."""
+        """``counts``' rows: each segment's counts (``by_segment``: only those changed are counted again), added up,
+        and what each other value of a chosen facet would add (``_widening``); for the whole archive, the
+        counts the database keeps (``browses_whole_archive``)."""
         if self.browses_whole_archive():
             return self._rows(_archive_counts(limit), limit)
-        chosen_any = any(self.form.cleaned_data.get(name) for name, _ in LINKED_FACETS)
+        added = self._segments_counted(limit)
+        # Without results there are no facets: nothing another value would add is counted.
+        chosen = [name for name, _ in LINKED_FACETS if self.form.cleaned_data.get(name)] if added.total else []
+        return self._rows(added, limit, {name: self._widening(name, added, limit) for name in chosen})
 
-        def compute(
-            segments: list[int] | None, split: frozenset[int], others: CountsTotal
-        ) -> tuple[dict[int, SegmentCounts], bool]:
-            # The values another value of a chosen facet would add are counted only when there are
-            # results: in this statement's segments, or in the others.
-            widen = others.total > 0
+    def _segments_counted(
+        self,
+        limit: int,
+        *,
+        skip: frozenset[str] = frozenset(),
+        facets: tuple[str, ...] | None = None,
+        kept_only: bool = False,
+    ) -> CountsTotal | None:
+        """The months and facets (only ``facets``, if given) of the results of every filter but those in
+        ``skip``, counted by segment and added up (``by_segment``); None, with ``kept_only``, when they
+        were not counted before."""
+
+        def compute(segments: list[int] | None, split: frozenset[int], others: CountsTotal):
             try:
-                statement, params = self.counts_statement(segments, split, widen=widen)
+                statement, params = self.counts_statement(segments, split, skip=skip, facets=facets)
             except EmptyResultSet:  # a filter that matches nothing, known without asking the database
                 return {}, True
-            found = _segment_counts(_fetch_all(statement, params))
-            # Without results anywhere they were not counted: these segments may not be kept so.
-            return found, not chosen_any or widen or any(counts.months for counts in found.values())
+            return _segment_counts(_fetch_all(statement, params)), True
 
-        added = by_segment("count-segments", self.counts_key(limit), compute, empty=SegmentCounts(), total=CountsTotal)
-        return self._rows(added, limit)
+        material = self.counts_key(limit, skip=skip)
+        namespace = "count-segments"
+        if facets is not None:
+            material, namespace = repr((material, facets)), "facet-segments"
+        return by_segment(namespace, material, compute, empty=SegmentCounts(), total=CountsTotal, kept_only=kept_only)
+
+    def _widening(self, name: str, added: CountsTotal, limit: int) -> Counter:
+        """How many results each value of facet ``name`` that is not chosen would add to these (``added``).
+
+        That is its count among the results of every filter but ``name`` less its count among these,
+        which are some of those. The results of every filter but ``name`` are the page the reader
+        most often came from, by the facet's link: their counts, kept by segment under the same key
+        (``counts_key``), are then read, not counted again; otherwise only facet ``name`` is counted.
+        At 1,000,000 articles,"""
+        skip = frozenset({name})
+        everywhere = self._segments_counted(limit, skip=skip, kept_only=True) or self._segments_counted(
+            limit, skip=skip, facets=(name,)
+        )
+        chosen = {value.pk for value in self.form.cleaned_data[name]}
+        here = added.values[name]
+        return Counter(
+            {
+                value: count - here[value]
+                for value, count in everywhere.values[name].items()
+                if value not in chosen and count > here[value]
+            }
+        )
 
     def browses_whole_archive(self) -> bool:
         """Whether the results are every published article: no search words, no filter, and the published
@@ -810,64 +850,59 @@ class ArticleFilterSet(django_filters.FilterSet):
         return _conditions(self.narrowed(self.queryset)) == _conditions(Article.objects.published())
 
     def counts_statement(
-        self, segments: list[int] | None = None, split: frozenset[int] = frozenset(), *, widen: bool = False
+        self,
+        segments: list[int] | None = None,
+        split: frozenset[int] = frozenset(),
+        *,
+        skip: frozenset[str] = frozenset(),
+        facets: tuple[str, ...] | None = None,
     ) -> tuple[str, list]:
         """``counts``' statement and its parameters, for the articles of ``segments`` (None: all).
 
         Its rows are as ``_segment_counts`` reads them, a unit each: a segment in the blocks
-        ``split``, a whole block in the others (``_unit_sql``). ``widen`` counts the values another
-        value of a chosen facet would add even when ``segments`` hold no results.
+        ``split``, a whole block in the others (``_unit_sql``). The months of the results of every
+        filter but those in ``skip``, their values of each facet (of ``facets`` only, if given) but
+        those chosen, and, without ``facets``, their ids when they are few.
         """
-        expressions, params = [], []
         within = None if segments is None else _in_segments(segments)
-
         search = self.article_search if within is not None else None
-
-        def found(name: str, skip: frozenset[str] = frozenset()) -> None:
-            """The results (of every filter but those in ``skip``), as expression ``name``, within ``segments``."""
-            if search is None:
-                queryset = self.filter_queryset(self.searched, skip=skip) if skip else self.qs
-            else:
-                # Inside each part of a search naming people too, not only outside: there the text
-                # part of "Ramon Sanchez" read its 9,924 matches at 1,000,000 articles for the 5 of
-                # one segment (49 ms of the statement's 54).
-                search.ids_bound = within
-                try:
-                    queryset = self.filter_queryset(self.searched, skip=skip)
-                finally:
-                    search.ids_bound = None
-            if within is not None:
-                queryset = queryset.filter(within)
-            sql, sql_params = queryset.order_by().values(*COUNTED_FIELDS).query.sql_with_params()
-            expressions.append(f"{name} {COUNTED_COLUMNS} AS MATERIALIZED ({sql})")
-            params.extend(sql_params)
-
-        found("results")
-        expressions.insert(1, MONTHS_SQL.format(unit=_unit_sql("id", split)))
+        if search is None:
+            queryset = self.filter_queryset(self.searched, skip=skip) if skip else self.qs
+        else:
+            # Inside each part of a search naming people too, not only outside: there the text
+            # part of "Ramon Sanchez" read its 9,924 matches at 1,000,000 articles for the 5 of
+            # one segment (49 ms of the statement's 54).
+            search.ids_bound = within
+            try:
+                queryset = self.filter_queryset(self.searched, skip=skip)
+            finally:
+                search.ids_bound = None
+        if within is not None:
+            queryset = queryset.filter(within)
+        sql, params = queryset.order_by().values(*COUNTED_FIELDS).query.sql_with_params()
+        expressions = [
+            f"results {COUNTED_COLUMNS} AS MATERIALIZED ({sql})",
+            MONTHS_SQL.format(unit=_unit_sql("id", split)),
+        ]
         branches, branch_params = [MONTH_COUNTS_SQL], []
         for name, _ in LINKED_FACETS:
-            chosen = [obj.pk for obj in self.form.cleaned_data.get(name) or []]
-            counted = "results"
-            if chosen:
-                found(f"other_{name}", skip=frozenset({name}))
-                # Read only when there are results, here or in the segments not counted here (``widen``):
-                # without any there are no facets to show.
-                guard = "true" if widen else "EXISTS (SELECT FROM results)"
-                counted = f"(SELECT * FROM other_{name} WHERE {guard} AND id NOT IN (SELECT id FROM results))"
-            branches.append(
-                FACET_COUNTS_SQL[name].format(articles=counted, article_unit=_unit_sql("article_id", split))
-            )
-            branch_params.append(chosen)
-        if self.query:
+            if facets is None or name in facets:
+                branches.append(
+                    FACET_COUNTS_SQL[name].format(articles="results", article_unit=_unit_sql("article_id", split))
+                )
+                chosen = [] if name in skip else self.form.cleaned_data.get(name) or []
+                branch_params.append([obj.pk for obj in chosen])
+        if self.query and facets is None:
             branches.append(RESULT_IDS_SQL.format(unit=_unit_sql("id", split)))
             branch_params.append(LISTED_RESULTS)
         statement = f"WITH {', '.join(expressions)} " + " UNION ALL ".join(f"({branch})" for branch in branches)
         return statement, [*params, *branch_params]
 
-    def _rows(self, added: CountsTotal, limit: int) -> list[tuple]:
+    def _rows(self, added: CountsTotal, limit: int, widening: Mapping[str, Counter] | None = None) -> list[tuple]:
         """The segments' counts added up, as rows of (facet, slug, label, month, precision, count, position):
-        the months' (facet MONTHS), the ``limit`` most frequent values of each facet, and the results'
-        ids (facet RESULT, in the last column) when a search has at most LISTED_RESULTS."""
+        the months' (facet MONTHS), the ``limit`` most frequent values of each facet (of a chosen facet,
+        those that add the most: ``widening``), and the results' ids (facet RESULT, in the last column)
+        when a search has at most LISTED_RESULTS."""
         rows: list[tuple] = [
             (MONTHS, None, None, day and datetime.date.fromordinal(day), precision, n, None)
             for (day, precision), n in added.months.items()
@@ -876,7 +911,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         if not total:
             return rows
         branches, params = [], []
-        for name, counted in added.values.items():
+        for name, counted in {**added.values, **(widening or {})}.items():
             shown = heapq.nlargest(limit, counted.values())
             if shown:
                 candidates = [(value_id, n) for value_id, n in counted.items() if n >= shown[-1]]

@@ -629,6 +629,35 @@ def test_counts_kept_by_segment_equal_counts_made_anew(settings, params, change)
     assert kept == counts_in_one_snapshot(params)
 
 
+CHOSEN_FACETS = ("source", "person", "tag")
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["unchanged", "changed since"])
+@pytest.mark.parametrize(
+    "params", [params for params in SEGMENTED_SEARCHES if set(params) & set(CHOSEN_FACETS)], ids=repr
+)
+def test_a_facet_link_reads_what_other_values_would_add_from_the_counts_of_the_search_it_came_from(
+    settings, params, changed
+):
+    """Kept by segment under the same key: only the results' own counts are counted (and, after a change,
+    the changed segment of the others)."""
+    archive = segmented_archive()
+    for name in set(params) & set(CHOSEN_FACETS):
+        counts_in_one_snapshot({key: value for key, value in params.items() if key != name})
+    if changed:
+        archive["articles"][35, 2].tags.add(archive["tags"][1])
+        archive["articles"][35, 2].people.add(archive["people"][0])
+    with CaptureQueriesContext(connection) as queries:
+        kept = counts_in_one_snapshot(params)
+    statements = counts_statements([query["sql"] for query in queries])
+    chosen = len(set(params) & set(CHOSEN_FACETS))
+    assert len(statements) == (1 + chosen if changed else 1)
+    if changed:
+        assert all(counted_ranges(statement) == [ids_of(35, 35)] for statement in statements[1:])
+    settings.ARCHIVE_CACHE_SECONDS = 0
+    assert kept == counts_in_one_snapshot(params)
+
+
 def counted_ranges(statement: str) -> list[tuple[int, int]]:
     """The ranges of ids a counts statement is restricted to (in each of its expressions)."""
     found = re.findall(r'"articles_article"."id" >= (\d+) AND "articles_article"."id" < (\d+)', statement)
@@ -654,7 +683,9 @@ def counted_after(change, params: dict) -> list[list[tuple[int, int]]]:
 def test_after_a_change_in_the_newest_block_only_its_segment_is_counted_again():
     archive = segmented_archive()
     params = {"q": "draft", "tag": "buryatia"}
-    assert counted_after(lambda: archive["articles"][34, 2].tags.clear(), params) == [[ids_of(34, 34)]]
+    # The results' counts, then what another tag would add (the search without the tag, its tags alone).
+    changed = [ids_of(34, 34)]
+    assert counted_after(lambda: archive["articles"][34, 2].tags.clear(), params) == [changed, changed]
     with CaptureQueriesContext(connection) as queries:
         total = counts_in_one_snapshot(params)[0]  # unchanged since: nothing counted
     assert counts_statements([query["sql"] for query in queries]) == []
@@ -753,9 +784,11 @@ def test_when_the_whole_blocks_values_are_lost_all_are_counted_again():
     params = {"q": "draft", "tag": "buryatia"}
     with mock.patch.object(caching, "cache", wraps=caching.cache) as cache:
         counts_in_one_snapshot(params)
-    [blocks_key] = [call.args[0] for call in cache.set.call_args_list if call.args[0].count(":") > 4]
-    caching.cache.delete(blocks_key)
-    assert counted_after(lambda: archive["articles"][1, 1].tags.clear(), params) == [[]]
+    # The results' and what another tag would add (the search without the tag, its tags alone).
+    blocks_keys = [call.args[0] for call in cache.set.call_args_list if call.args[0].count(":") > 4]
+    assert len(blocks_keys) == 2
+    caching.cache.delete_many(blocks_keys)
+    assert counted_after(lambda: archive["articles"][1, 1].tags.clear(), params) == [[], []]
 
 
 def test_when_half_the_segments_or_more_changed_all_are_counted_at_once():
@@ -766,8 +799,8 @@ def test_when_half_the_segments_or_more_changed_all_are_counted_at_once():
         archive["articles"][0, 2].tags.clear()
         archive["articles"][35, 2].tags.clear()
 
-    # By the search's own index, not by ranges of ids.
-    assert counted_after(change, params) == [[]]
+    # By the search's own index, not by ranges of ids: the results' counts, and what another tag would add.
+    assert counted_after(change, params) == [[], []]
 
 
 def test_values_a_chosen_facet_would_add_are_counted_where_there_are_no_results(settings):

@@ -72,7 +72,8 @@ class SearchView(FilterView):
     The number of queries does not depend on the number of results: one statement that finds
     the results once and counts them, their facets and their months (``ArticleFilterSet.counts``;
     the paginator takes its count; with few results, their ids, which the page is then read by),
-    the page, its people and tags (one: ``article_links_load``),
+    one for what other values of each facet with a value chosen would add, unless the same
+    search without it was counted before, the page, its people and tags (one: ``article_links_load``),
     the headlines (one), plus one per source/person/tag parameter to check its slugs, the
     search's own preparation (prefixes and people named, see ``ArticleSearch``) and, with no
     results, its suggestions (tests/test_search_page.py counts).
