@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import datetime
 import hashlib
+import html
 import itertools
 import json
 import os
@@ -835,6 +836,32 @@ def pages_measure(client, *, requests: int, home_requests: int, seconds: float, 
     return results
 
 
+# The facets whose first link a reader follows from a search (``facet_links_measure``), and that link
+# on the page: the facet, then the link's address.
+FACETS_FOLLOWED = ("source", "person", "tag")
+FACET_LINK = re.compile(rf'aria-labelledby="facet-({"|".join(FACETS_FOLLOWED)})">.*?<a href="([^"]+)"', re.DOTALL)
+
+
+def facet_links_measure(client, mix: list[BenchQuery]) -> dict:
+    """Server times of facet links followed from their search: each search of the mix that has no facet
+    value chosen yet, in relevance order, requested with the cache emptied first (untimed), then the
+    first link of its source, person and tag facets, each timed as its first reader: a reader who
+    searched, then narrows the results."""
+    from django.core.cache import cache
+
+    timings = []
+    for query in mix:
+        if set(dict(query.params)) & set(FACETS_FOLLOWED):
+            continue  # a value chosen already: that facet's links widen the results instead
+        cache.clear()
+        response = client.get(query.path(ORDERS[0]))
+        for _, link in FACET_LINK.findall(response.content.decode()):
+            timings.append(timed_get(client, html.unescape(link)))
+    figures = report.summary(timings)
+    log(f"   facet link after its search: p50 {figures['p50']} ms, p95 {figures['p95']} ms ({len(timings)} links)")
+    return {"facet link after its search": figures}
+
+
 def database_figures() -> dict:
     from django.db import connection
 
@@ -1013,6 +1040,7 @@ def run_size(options: argparse.Namespace) -> dict:
                 seconds=options.page_seconds,
                 seed=seed,
             )
+            result["pages"].update(facet_links_measure(client, mix))
     if "ranking" not in options.skip:
         from bench.ranking import ranking_measure
 

@@ -224,6 +224,31 @@ def test_the_textbook_rounds_come_after_every_round_of_the_page(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_facet_links_are_timed_as_followed_from_their_search(client, monkeypatch):
+    source, person, tag = SourceFactory(slug="the-daily"), PersonFactory(slug="ann-lee"), TagFactory(slug="borders")
+    for n in range(2):
+        article = ArticleFactory(title=f"Migrants at the border, day {n}", source=source)
+        article.people.add(person)
+        article.tags.add(tag)
+    timed = []
+    monkeypatch.setattr(search, "timed_get", lambda client, path: timed.append(path) or 1.0)
+    queries = [
+        search.BenchQuery("rare word", "migrants", (("q", "migrants"),)),
+        search.BenchQuery("filtered", "migrants (source: the-daily)", (("q", "migrants"), ("source", "the-daily"))),
+    ]
+
+    figures = search.facet_links_measure(client, queries)
+
+    # The search with no value chosen only, its three facets' first links, each followed once.
+    assert timed == [
+        "/search/?q=migrants&sort=relevance&source=the-daily",
+        "/search/?q=migrants&sort=relevance&person=ann-lee",
+        "/search/?q=migrants&sort=relevance&tag=borders",
+    ]
+    assert figures["facet link after its search"]["n"] == 3
+
+
+@pytest.mark.django_db
 def test_a_change_before_a_request_is_a_save_of_the_newest_article(client):
     older = ArticleFactory(pk=caching.count_segment_bounds(0)[0] + 1, title="Migrants at the border")
     newest = ArticleFactory(pk=caching.count_segment_bounds(3)[0] + 1, title="Migrants at the border, again")
