@@ -140,6 +140,24 @@ def _links_sql(through, value: str) -> str:
     )
 
 
+def _involving(people, *, one_list: bool) -> Q:
+    """Articles that mention any of ``people`` or are by them, in one of two phrasings for PostgreSQL
+    to plan differently (their primary key is the article's: ``RankingVector`` rows too).
+
+    Apart (``one_list`` False), each article is tested against the ids of the articles mentioning
+    them, then of those by them: that suits walking an index in date order for a page, which stops
+    once the page is full. As ``one_list``, PostgreSQL joins the results to one list of their
+    articles, whose size it estimates from the links' statistics; apart, it cannot, and guessed
+    that 375,000 of the 500,000 articles with "well" at 1,000,000 articles had its top person
+    (32,139 have), so it counted that person's other people and tags by reading every link
+    rather than looking up the results' own: 2.6 s for the counts, and 1.4 s as one list.
+    """
+    ids = [person.pk for person in people]
+    mentioned = Article.people.through.objects.filter(person__in=ids).values("article_id")
+    wrote = Article.authors.through.objects.filter(person__in=ids).values("article_id")
+    return Q(pk__in=mentioned.union(wrote)) if one_list else Q(pk__in=mentioned) | Q(pk__in=wrote)
+
+
 def _unit_sql(column: str, split: frozenset[int]) -> str:
     """The unit (``articles.caching.by_segment``) the article ``column`` names is counted in, by its first
     segment (as migration 0025's triggers compute segments): its own segment in the blocks ``split``,
@@ -224,14 +242,16 @@ FACET_VALUES_SQL = {
 }
 FACET_COUNTS_SQL = {name: _facet_counts_sql(name, values_sql) for name, values_sql in FACET_VALUES_SQL.items()}
 FACET_MODELS = {"source": Source, "person": Person, "tag": Tag}
+#: How many published articles each value of a facet has, as the database keeps it (migrations 0012, 0027).
+COVERAGE_MODELS = {"source": SourceCoverage, "person": PersonCoverage, "tag": TagCoverage}
 LABELLED_SQL = {name: _labelled_sql(name, model) for name, model in FACET_MODELS.items()}
 
 
-def _kept_values_sql(name: str, coverage_model, value: str) -> str:
+def _kept_values_sql(name: str) -> str:
     """Facet ``name``'s values over every published article, from the counts the database keeps
-    (``coverage_model``): those counted at least as often as the ``%(limit)s``-th most frequent,
+    (``COVERAGE_MODELS``): those counted at least as often as the ``%(limit)s``-th most frequent,
     which are all ``_rows`` may show."""
-    table, key, articles = _quoted(coverage_model, value, "articles")
+    table, key, articles = _quoted(COVERAGE_MODELS[name], name, "articles")
     shown = f"SELECT {articles} FROM {table} WHERE {articles} > 0 ORDER BY {articles} DESC LIMIT %(limit)s"
     return (
         f"SELECT '{name}', {key}, NULL::date, NULL::text, {articles} FROM {table}"
@@ -246,9 +266,7 @@ ARCHIVE_COUNTS_SQL = " UNION ALL ".join(
     for branch in (
         f"SELECT '{MONTHS}', NULL::bigint, month, precision, articles FROM {_quoted(CoverageMonth)[0]}"
         " WHERE person_id IS NULL AND articles > 0",
-        _kept_values_sql("source", SourceCoverage, "source"),
-        _kept_values_sql("person", PersonCoverage, "person"),
-        _kept_values_sql("tag", TagCoverage, "tag"),
+        *(_kept_values_sql(name) for name in COVERAGE_MODELS),
     )
 )
 
@@ -333,6 +351,13 @@ def _archive_counts(limit: int) -> CountsTotal:
         else:
             added.values[facet][value_id] = count
     return added
+
+
+def _archive_values(name: str) -> Counter:
+    """How many published articles each value of facet ``name`` has: every value, from the counts the
+    database keeps (``ARCHIVE_COUNTS_SQL`` reads only those the facet may show)."""
+    table, key, articles = _quoted(COVERAGE_MODELS[name], name, "articles")
+    return Counter(dict(_fetch_all(f"SELECT {key}, {articles} FROM {table} WHERE {articles} > 0", [])))
 
 
 def _conditions(queryset: QuerySet) -> tuple[str, tuple]:
@@ -531,10 +556,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         return queryset.filter(source__in=[source.pk for source in sources])
 
     def filter_person(self, queryset: QuerySet, name: str, people) -> QuerySet:
-        ids = [person.pk for person in people]
-        mentioned = Article.people.through.objects.filter(person__in=ids).values("article_id")
-        wrote = Article.authors.through.objects.filter(person__in=ids).values("article_id")
-        return queryset.filter(Q(pk__in=mentioned) | Q(pk__in=wrote))
+        return queryset.filter(_involving(people, one_list=False))
 
     def filter_tag(self, queryset: QuerySet, name: str, tags) -> QuerySet:
         tagged = Article.tags.through.objects.filter(tag__in=[tag.pk for tag in tags]).values("article_id")
@@ -648,25 +670,34 @@ class ArticleFilterSet(django_filters.FilterSet):
             self.__dict__.pop("_qs", None)
         self._count_told = True
 
-    def filter_queryset(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
+    def filter_queryset(
+        self, queryset: QuerySet, *, skip: frozenset[str] = frozenset(), counted: bool = False
+    ) -> QuerySet:
         """Every filter but ``q`` and those in ``skip``, then the search words, then the sort.
 
-        ``queryset`` is ``searched``. The sort breaks ties by id, so pages are stable.
+        ``queryset`` is ``searched``. The sort breaks ties by id, so pages are stable. ``counted``:
+        see ``narrowed``.
         """
-        queryset = self.narrowed(queryset, skip=skip)
+        queryset = self.narrowed(queryset, skip=skip, counted=counted)
         if self.query:
             queryset = self.filters["q"].filter(queryset, self.query)
         return queryset.sorted_by(self.order)
 
-    def narrowed(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset()) -> QuerySet:
+    def narrowed(self, queryset: QuerySet, *, skip: frozenset[str] = frozenset(), counted: bool = False) -> QuerySet:
         """``queryset`` with every filter but ``q`` and those in ``skip``.
 
         The filters name only fields a ``RankingVector`` has too (its primary key is the
         article's), so they narrow those rows as they do the articles (``pages``).
+
+        ``counted``: for results that are all read (``counts_statement``), not a page of them; people
+        are then phrased as one list of their articles (``_involving``).
         """
         for name, value in self.form.cleaned_data.items():
             if name != "q" and name not in skip and value:
-                queryset = self.filters[name].filter(queryset, value)
+                if counted and name == "person":
+                    queryset = queryset.filter(_involving(value, one_list=True))
+                else:
+                    queryset = self.filters[name].filter(queryset, value)
         return queryset
 
     def walk_scope(self) -> int | None:
@@ -823,33 +854,41 @@ class ArticleFilterSet(django_filters.FilterSet):
         most often came from, by the facet's link: their counts, kept by segment under the same key
         (``counts_key``), are then read, not counted again; otherwise only facet ``name`` is counted.
         At 1,000,000 articles, the first reader of the top person of "well" coming from that search
-        waited 5.3 s, now 1.9 to 2.1 (the top source's 1.6 s, now 1.0; the top tag's 2.8, now 1.5).
+        waited 5.3 s, now 1.9 to 2.1 (the top source's 1.6 s, now 1.0; the top tag's 2.8, now 1.5), and 1.6
+        to 1.7 once its own results were counted with the person's articles as one list (``_involving``).
+        When the results without ``name`` are every published article, the archive's kept counts are read.
         """
         skip = frozenset({name})
-        everywhere = self._segments_counted(limit, skip=skip, kept_only=True) or self._segments_counted(
-            limit, skip=skip, facets=(name,)
-        )
+        if self.browses_whole_archive(skip=skip):
+            everywhere = _archive_values(name)
+        else:
+            counted = self._segments_counted(limit, skip=skip, kept_only=True) or self._segments_counted(
+                limit, skip=skip, facets=(name,)
+            )
+            everywhere = counted.values[name]
         chosen = {value.pk for value in self.form.cleaned_data[name]}
         here = added.values[name]
         return Counter(
             {
                 value: count - here[value]
-                for value, count in everywhere.values[name].items()
+                for value, count in everywhere.items()
                 if value not in chosen and count > here[value]
             }
         )
 
-    def browses_whole_archive(self) -> bool:
-        """Whether the results are every published article: no search words, no filter, and the published
-        articles filtered (not the editors' every status).
+    def browses_whole_archive(self, *, skip: frozenset[str] = frozenset()) -> bool:
+        """Whether the results (of every filter but those in ``skip``) are every published article: no
+        search words, no filter, and the published articles filtered (not the editors' every status).
 
         Their months, and how many of them each source, person and tag has, are then the counts the
         database keeps as articles change (migrations 0012 and 0027): read in a few milliseconds,
-        where counting them took 5 s at 1,000,000 articles for the first reader (``counts``).
+        where counting them took 5 s at 1,000,000 articles for the first reader (``counts``). So are
+        the counts another value would add to one chosen alone (``_widening``): browsing one person's
+        articles at 1,000,000 articles, the first reader waited 1.3 to 1.6 s more for them, counted.
         """
         if self.query or not self.searches_published:
             return False
-        return _conditions(self.narrowed(self.queryset)) == _conditions(Article.objects.published())
+        return _conditions(self.narrowed(self.queryset, skip=skip)) == _conditions(Article.objects.published())
 
     def counts_statement(
         self,
@@ -869,14 +908,14 @@ class ArticleFilterSet(django_filters.FilterSet):
         within = None if segments is None else _in_segments(segments)
         search = self.article_search if within is not None else None
         if search is None:
-            queryset = self.filter_queryset(self.searched, skip=skip) if skip else self.qs
+            queryset = self.filter_queryset(self.searched, skip=skip, counted=True)
         else:
             # Inside each part of a search naming people too, not only outside: there the text
             # part of "Ramon Sanchez" read its 9,924 matches at 1,000,000 articles for the 5 of
             # one segment (49 ms of the statement's 54).
             search.ids_bound = within
             try:
-                queryset = self.filter_queryset(self.searched, skip=skip)
+                queryset = self.filter_queryset(self.searched, skip=skip, counted=True)
             finally:
                 search.ids_bound = None
         if within is not None:

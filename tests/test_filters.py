@@ -1,6 +1,7 @@
 """ArticleFilterSet on its own: each parameter, their combinations, errors, facets and links."""
 
 import datetime
+import re
 import unittest.mock
 from collections import Counter
 from dataclasses import replace
@@ -1481,6 +1482,9 @@ def straightforward_facets(filterset: ArticleFilterSet) -> dict[str, dict[str, i
         pytest.param({"source": "cnn"}, id="one source chosen"),
         pytest.param({"q": "draft", "source": "newsweek", "tag": "russia"}, id="source and tag chosen"),
         pytest.param({"person": "putin", "tag": ["moscow", "yakutsk"]}, id="person and tags chosen"),
+        pytest.param({"person": "putin"}, id="one person chosen"),
+        pytest.param({"tag": ["moscow", "yakutsk"]}, id="two tags chosen"),
+        pytest.param({"q": "draft", "person": "putin"}, id="search and person chosen"),
         pytest.param({"date_from": "2022-09-15", "date_to": "2023-05-31"}, id="date range"),
         pytest.param({"date_from": "2023-01-01", "date_to": "2023-12-31", "q": "draft"}, id="one year"),
         pytest.param({"q": "moscow yakutsk prisoners"}, id="partial matches"),
@@ -1500,6 +1504,63 @@ def test_the_one_statement_counts_are_the_straightforward_ones(params):
     assert timeline_from_counts(counts.months) == timeline_for(filterset.qs)
     if "partial" in str(params):
         assert filterset.article_search.fallback is not None
+
+
+@pytest.mark.usefixtures("small_archive")
+@pytest.mark.parametrize("params", [{"source": "cnn"}, {"person": "putin"}, {"tag": ["moscow", "yakutsk"]}], ids=repr)
+def test_what_other_values_add_to_one_facet_browsed_alone_is_read_from_the_archives_kept_counts(params):
+    """Without that facet the results are every published article, whose values the database keeps
+    counted: only the results' own counts are counted."""
+    filterset = valid(params)
+    filterset.qs  # noqa: B018  (prepares the search)
+    with CaptureQueriesContext(connection) as queries:
+        counts = filterset.counts()
+    statements = [query["sql"] for query in queries]
+    assert len([sql for sql in statements if sql.startswith("WITH results")]) == 1
+    [name] = params
+    assert len([sql for sql in statements if f"articles_{name}coverage" in sql]) == 1
+    assert {facet.name: {v.label: v.count for v in facet.values} for facet in counts.facets} == straightforward_facets(
+        filterset
+    )
+
+
+def test_every_other_value_of_a_facet_browsed_alone_adds_all_its_articles_but_those_shown():
+    """Read from the archive's kept counts: every value, not only those its facet would show, and a
+    person's articles by them as well as those mentioning them."""
+    chosen_tag, chosen_person = TagFactory(name="Chosen"), PersonFactory(name="Chosen Person")
+    shown = ArticleFactory()
+    shown.tags.add(chosen_tag)
+    shown.people.add(chosen_person)
+    for n in range(FACET_LIMIT + 2):  # more values than a facet shows, the n-th in n + 1 published articles
+        tag, person = TagFactory(name=f"Tag {n:02}"), PersonFactory(name=f"Person {n:02}")
+        for article_number in range(n + 1):
+            article = ArticleFactory()
+            article.tags.add(tag)
+            (article.authors if article_number % 2 else article.people).add(person)
+        ArticleFactory(status=ArticleStatus.DRAFT).tags.add(tag)  # never counted
+    # The article shown has the most frequent tag and person too: they add their other articles only.
+    shown.tags.add(tag)
+    shown.people.add(person)
+    for name, chosen in (("tag", chosen_tag), ("person", chosen_person)):
+        filterset = valid({name: chosen.slug})
+        [facet] = [facet for facet in filterset.facets() if facet.name == name]
+        expected = sorted(straightforward_facets(filterset)[name].items(), key=lambda item: -item[1])
+        assert [(value.label, value.count) for value in facet.values] == expected[:FACET_LIMIT]
+        assert facet.values[0].count == 1 + FACET_LIMIT + 2  # all its articles: the one shown and the others
+
+
+@pytest.mark.usefixtures("small_archive")
+def test_results_counted_name_people_as_one_list_of_their_articles_and_pages_apart():
+    """Either phrasing finds the same articles; PostgreSQL can estimate how many only from the one list."""
+    filterset = valid({"q": "draft", "person": "putin"})
+    counted, _ = filterset.counts_statement()
+    results_expression = counted.split(" months AS MATERIALIZED")[0]
+    page = str(filterset.qs.query)
+    mentioned = r'\(SELECT U0."article_id" AS "article_id" FROM "articles_article_people" U0 WHERE U0."person_id" IN'
+    assert re.search(rf'"id" IN \({mentioned} \(%s\)\) UNION \(SELECT', results_expression)
+    assert re.search(rf'"id" IN {mentioned} \(\d+\)\) OR ', page)
+    assert " UNION " not in page
+    assert filterset.counts().total == filterset.qs.count() == len(set(filterset.qs.values_list("pk", flat=True)))
 
 
 @pytest.mark.usefixtures("small_archive")
