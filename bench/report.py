@@ -399,11 +399,11 @@ PostgreSQL's default planner settings, in `--textbook-repeat` rounds of its own 
 the ratio is its p95 over the page's. Percentiles interpolate linearly between the two nearest
 ranks (numpy's default), over the samples of every query of a kind (or of the whole mix). The
 article, person (reached from sampled articles, so well-covered people come up more often) and home
-pages, the search page without words (the whole archive, newest first) and the sources' list are
-timed the same way, each within a time budget. A facet's link is timed as a reader follows it from
-its search: each search of the mix with no facet value chosen is requested with the cache emptied
-(untimed), then the first link of its source, person and tag facets, each the first request of
-its address.
+pages, each person's "search all coverage" link (the search page browsing their articles), the
+search page without words (the whole archive, newest first) and the sources' list are timed the same
+way, each within a time budget. A facet's link is timed as a reader follows it from its search: each
+search of the mix with no facet value chosen is requested with the cache emptied (untimed), then the
+first link of its source, person and tag facets, each the first request of its address.
 
 **Caching.** The search page caches its counts (total, facets, timeline), and the article, person,
 tag, source and home pages their whole response, until the archive changes (`articles.caching`).

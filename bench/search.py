@@ -789,8 +789,9 @@ def search_explain(client, mix: list[BenchQuery], queries: list[dict]) -> None:
 
 
 def pages_measure(client, *, requests: int, home_requests: int, seconds: float, seed: int) -> dict:
-    """Server times of article pages (a sample), person pages (people of sampled articles), the home
-    page, the search page without words (browsing the whole archive) and the sources' list.
+    """Server times of article pages (a sample), person pages (people of sampled articles) and their
+    "search all coverage" links, the home page, the search page without words (browsing the whole
+    archive) and the sources' list.
 
     Each kind is warmed up first on other addresses of its own (a page of one address on itself),
     then timed for ``requests`` addresses (a page of one address ``home_requests`` times) or until ``seconds``
@@ -810,10 +811,14 @@ def pages_measure(client, *, requests: int, home_requests: int, seconds: float, 
         .values_list("article_id", "person_id")
     )
     people = Person.objects.in_bulk(set(mentioned.values()))
-    person_paths = [people[mentioned[pk]].get_absolute_url() for pk in sample if pk in mentioned]
+    persons = [people[mentioned[pk]] for pk in sample if pk in mentioned]
+    person_paths = [person.get_absolute_url() for person in persons]
+    # The person page's "Search all coverage of …": their articles browsed on the search page.
+    coverage_paths = [f"/search/?{urlencode({'person': person.slug})}" for person in persons]
     kinds = {
         "article": (article_paths[:PAGE_SAMPLE_WARMUP], article_paths[PAGE_SAMPLE_WARMUP:]),
         "person": (person_paths[:PAGE_SAMPLE_WARMUP], person_paths[PAGE_SAMPLE_WARMUP:]),
+        "person's coverage searched": (coverage_paths[:PAGE_SAMPLE_WARMUP], coverage_paths[PAGE_SAMPLE_WARMUP:]),
         "home": (["/"] * HOME_WARMUP, ["/"] * home_requests),
         "search without words": (["/search/"] * HOME_WARMUP, ["/search/"] * home_requests),
         "sources": (["/sources/?sort=count"] * HOME_WARMUP, ["/sources/?sort=count"] * home_requests),
