@@ -66,6 +66,7 @@ from articles.models import (
     SourceCoverage,
     Tag,
     TagCoverage,
+    involving_any,
 )
 from articles.search import (
     FEW_RESULTS,
@@ -147,24 +148,6 @@ def _links_sql(through, value: str) -> str:
 # a page of one person's 969 articles took 25 ms found and sorted, 74 walked; of another's 8,383,
 # 64 and 28. Below this the sort costs a dozen milliseconds at most, whatever the archive's size.
 FEW_BROWSED = 2000
-
-
-def _involving(people, *, one_list: bool) -> Q:
-    """Articles that mention any of ``people`` or are by them, in one of two phrasings for PostgreSQL
-    to plan differently (their primary key is the article's: ``RankingVector`` rows too).
-
-    Apart (``one_list`` False), each article is tested against the ids of the articles mentioning
-    them, then of those by them: that suits walking an index in date order for a page, which stops
-    once the page is full. As ``one_list``, PostgreSQL joins the results to one list of their
-    articles, whose size it estimates from the links' statistics; apart, it cannot, and guessed
-    that 375,000 of the 500,000 articles with "well" at 1,000,000 articles had its top person
-    (32,139 have), so it counted that person's other people and tags by reading every link
-    rather than looking up the results' own: 2.6 s for the counts, and 1.4 s as one list.
-    """
-    ids = [person.pk for person in people]
-    mentioned = Article.people.through.objects.filter(person__in=ids).values("article_id")
-    wrote = Article.authors.through.objects.filter(person__in=ids).values("article_id")
-    return Q(pk__in=mentioned.union(wrote)) if one_list else Q(pk__in=mentioned) | Q(pk__in=wrote)
 
 
 def _unit_sql(column: str, split: frozenset[int]) -> str:
@@ -565,7 +548,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         return queryset.filter(source__in=[source.pk for source in sources])
 
     def filter_person(self, queryset: QuerySet, name: str, people) -> QuerySet:
-        return queryset.filter(_involving(people, one_list=False))
+        return queryset.filter(involving_any([person.pk for person in people], one_list=False))
 
     def filter_tag(self, queryset: QuerySet, name: str, tags) -> QuerySet:
         tagged = Article.tags.through.objects.filter(tag__in=[tag.pk for tag in tags]).values("article_id")
@@ -629,7 +612,7 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     def _few_sorted(self) -> QuerySet:
         """``qs`` sorted by date, when it has few results (FEW_RESULTS, FEW_BROWSED): found, then sorted
-        (``sorted_by``'s ``few``), with people as one list of their articles (``_involving``).
+        (``sorted_by``'s ``few``), with people as one list of their articles (``involving_any``).
 
         Apart, PostgreSQL tested the articles against the ids of theirs as it walked the date index:
         browsing the 3 articles of one person at 1,000,000 articles took 1.3 s with its counts cached
@@ -708,13 +691,13 @@ class ArticleFilterSet(django_filters.FilterSet):
         The filters name only fields a ``RankingVector`` has too (its primary key is the
         article's), so they narrow those rows as they do the articles (``pages``).
 
-        ``one_list``: people as one list of their articles (``_involving``), for results that are all
+        ``one_list``: people as one list of their articles (``involving_any``), for results that are all
         read (``counts_statement``) or few (``_few_sorted``), rather than walked in order for a page.
         """
         for name, value in self.form.cleaned_data.items():
             if name != "q" and name not in skip and value:
                 if one_list and name == "person":
-                    queryset = queryset.filter(_involving(value, one_list=True))
+                    queryset = queryset.filter(involving_any([person.pk for person in value], one_list=True))
                 else:
                     queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -874,7 +857,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         (``counts_key``), are then read, not counted again; otherwise only facet ``name`` is counted.
         At 1,000,000 articles, the first reader of the top person of "well" coming from that search
         waited 5.3 s, now 1.9 to 2.1 (the top source's 1.6 s, now 1.0; the top tag's 2.8, now 1.5), and 1.6
-        to 1.7 once its own results were counted with the person's articles as one list (``_involving``).
+        to 1.7 once its own results were counted with the person's articles as one list (``involving_any``).
         When the results without ``name`` are every published article, the archive's kept counts are read.
         """
         skip = frozenset({name})

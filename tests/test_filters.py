@@ -269,7 +269,7 @@ def test_many_results_sorted_by_date_are_left_to_the_planner(monkeypatch):
 
 
 def people_phrasing(sql: str) -> str:
-    """How a statement names the people it is filtered by (``_involving``): as one list of their articles, or apart."""
+    """How a statement names the people it filters by (``involving_any``): as one list of their articles, or apart."""
     mentioned = '"articles_article_people" U0 WHERE U0."person_id" IN (%s))'
     return "one list" if f"{mentioned} UNION" in sql else "apart" if f"{mentioned} OR" in sql else "neither"
 
