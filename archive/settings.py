@@ -229,6 +229,10 @@ LOGGING = {
 # 0 turns the cache off. In files, so the server's worker processes share one cache: a page is
 # built once, not once per worker (archive.filecache).
 ARCHIVE_CACHE_SECONDS = int(env("ARCHIVE_CACHE_SECONDS", "3600"))
+# How long a search's counts kept by segment last unread (articles.caching.by_segment): they stay
+# right as the archive changes, each reader after a change counting again only what changed, so
+# they outlive the pages. Each reading that finds them current starts this time again.
+ARCHIVE_COUNTS_KEPT_SECONDS = int(env("ARCHIVE_COUNTS_KEPT_SECONDS", str(7 * 24 * 3600)))
 CACHES = {
     "default": {
         "BACKEND": "archive.filecache.ArchiveFileCache",

@@ -5,9 +5,10 @@ Every statement that changes a table the public pages read bumps one row,
 reader sees the new number only once the change is committed, so a value cached under a number
 is what any reader would compute while that number is current: publishing, retracting, an
 edited name or a new link makes every key new, and nothing is ever invalidated by hand. Old
-entries expire after ``ARCHIVE_CACHE_SECONDS`` or are pushed out by the cache's size limit
-(``CACHES`` in the settings: files, shared by the server's processes). ``ARCHIVE_CACHE_SECONDS = 0``
-turns caching off.
+entries expire after ``ARCHIVE_CACHE_SECONDS`` (counts kept by segment, which stay right, after
+``ARCHIVE_COUNTS_KEPT_SECONDS`` unread) or are pushed out by the cache's size limit (``CACHES``
+in the settings: files, shared by the server's processes). ``ARCHIVE_CACHE_SECONDS = 0`` turns
+caching off.
 
 Four things are cached:
 
@@ -113,7 +114,7 @@ _one_state: ContextVar[dict[str, str | None] | None] = ContextVar("one_published
 @contextmanager
 def one_published_state() -> Iterator[None]:
     """Within it, ``public_version`` is read once: for a transaction whose statements all see one
-    snapshot (REPEATABLE READ, as a search request's: ``search.prefer_index_scans``), the state
+    snapshot (REPEATABLE READ, as a search request's: ``search.search_transaction``), the state
     cannot change while it lasts."""
     token = _one_state.set({})
     try:
@@ -284,8 +285,12 @@ def by_segment(
     are a cache entry of their own, read and written only when one of those blocks changes: a
     common word's at 1,000,000 articles took 35 ms to read and write. Written again only when
     something was computed; two processes writing at once each write values that are right for
-    the states they name. With ``kept_only``, None when nothing is kept for ``material``: nothing is
-    computed then.
+    the states they name. They stay right as the archive changes, so they last longer than the
+    pages, ``ARCHIVE_COUNTS_KEPT_SECONDS`` unread, and each reading that finds them current or
+    writes them keeps them, the whole blocks' values with them, as long again: a search read
+    every few hours is never counted whole again only because an hour has passed
+    (``ARCHIVE_CACHE_SECONDS``, the pages' time). With ``kept_only``, None when nothing is kept
+    for ``material``: nothing is computed then.
     """
     segments = _count_segments()
     if segments is None:
@@ -309,6 +314,10 @@ def by_segment(
     counted = {segment for unit in stale for segment in _segments_of(unit) if segment in states}
     counted |= states.keys() - covered
     if not stale and not counted:
+        # Read and current: kept for as long again, with the whole blocks' values they name.
+        cache.touch(key, settings.ARCHIVE_COUNTS_KEPT_SECONDS)
+        if kept.blocks_token:
+            cache.touch(f"{key}:{kept.blocks_token}", settings.ARCHIVE_COUNTS_KEPT_SECONDS)
         return kept.added
     newest = frozenset({block_of(max(states, default=0))})
     split = newest | {block_of(first) for first, _ in kept.segments}
@@ -340,9 +349,12 @@ def by_segment(
         blocks_token = uuid.uuid4().hex if blocks else None  # an archive within its newest block has none
         if blocks:
             blocks_values = {unit: values[unit] for unit in blocks}
-            cache.set(f"{key}:{blocks_token}", blocks_values, settings.ARCHIVE_CACHE_SECONDS)
+            cache.set(f"{key}:{blocks_token}", blocks_values, settings.ARCHIVE_COUNTS_KEPT_SECONDS)
     one_segment = {unit: value for unit, value in values.items() if unit[1] == 1}
-    cache.set(key, _Kept(states, one_segment, blocks, blocks_token, added), settings.ARCHIVE_CACHE_SECONDS)
+    cache.set(key, _Kept(states, one_segment, blocks, blocks_token, added), settings.ARCHIVE_COUNTS_KEPT_SECONDS)
+    if blocks_token and not blocks_changed:
+        # The whole blocks' values, read by no one since they were written, are kept as long.
+        cache.touch(f"{key}:{blocks_token}", settings.ARCHIVE_COUNTS_KEPT_SECONDS)
     return added
 
 

@@ -80,6 +80,7 @@ from articles.search import (
     WindowFirst,
     months_bound,
     read_connection,
+    search_transaction,
 )
 from articles.timeline import MonthCountRow
 
@@ -1062,6 +1063,21 @@ class ArticleFilterSet(django_filters.FilterSet):
         """``?`` and the encoded parameters, those in ``changed`` with these values instead (new ones last)."""
         params = {**self._encoded_params, **changed}
         return "?" + "&".join(pair for pairs in params.values() for pair in pairs)
+
+
+def search_counts_keep(params: QueryDict) -> ResultCounts:
+    """The counts of the search ``params`` asks for, counted as its page counts them and so kept for
+    its readers (``manage.py keep_search_counts``): by segment, in one snapshot, under the page's key.
+
+    A search whose counts were kept before is brought up to date at the cost of what changed since
+    (``by_segment``), and its kept counts are then kept as long again. Raises ``ValueError``, saying
+    which parameter and why, for parameters the page would answer 400 to (a source since removed).
+    """
+    filterset = ArticleFilterSet(params, queryset=Article.objects.published())
+    if not filterset.is_valid():
+        raise ValueError("; ".join(f"{name}: {' '.join(messages)}" for name, messages in filterset.errors.items()))
+    with search_transaction():
+        return filterset.counts()
 
 
 class EditorArticleFilterSet(ArticleFilterSet):

@@ -1291,6 +1291,15 @@ class SearchLogQuerySet(models.QuerySet):
             .order_by("-searches", "query_normalised")[:limit]
         )
 
+    def most_searched(self, limit: int) -> models.QuerySet:
+        """The searches made most often, words as typed and filters alike (a page's counts are kept
+        for exactly those: ``keep_search_counts``), with how often; the latest first among equals."""
+        return (
+            self.values("query", "filters")
+            .annotate(searches=models.Count("pk"), last_searched=models.Max("searched_at"))
+            .order_by("-searches", "-last_searched")[:limit]
+        )
+
     def found_nothing(self, limit: int) -> models.QuerySet:
         """The searches with words that found no article, most often first: where aliases and tags are missing."""
         return (

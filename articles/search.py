@@ -63,8 +63,8 @@ import re
 import secrets
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations, pairwise
@@ -462,20 +462,39 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-# Memory for each sort, hash or bitmap of a search request (see prefer_index_scans); a few are
+# Memory for each sort, hash or bitmap of a search request (see search_transaction); a few are
 # used at once, in each worker, for the request only.
 SEARCH_WORK_MEM = "64MB"
 
 
 def prefer_index_scans(view):
-    """Run ``view`` (and render its response) with PostgreSQL's sequential scans discouraged.
+    """Run ``view`` (and render its response) in a search's transaction (``search_transaction``).
+
+    A GET (or HEAD) that starts the transaction reads one snapshot; a request that may write
+    (a POST) stays READ COMMITTED.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with search_transaction(one_snapshot=request.method in ("GET", "HEAD")):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+
+    return wrapped
+
+
+@contextmanager
+def search_transaction(*, one_snapshot: bool = True) -> Iterator[None]:
+    """A transaction on the server searches read from, with PostgreSQL's sequential scans discouraged.
 
     For a word found in most articles PostgreSQL picks a sequential scan that unpacks every
     stored (TOASTed) vector to test it, because it does not count that unpacking; the GIN
     bitmap answers without opening a single vector. Measured on 30,000 articles: a count of
     a word in 89% of them took 282 ms that way and 13 ms through the index. ``SET LOCAL``
-    keeps the settings to this request's transaction, on the server the request reads from (its
-    replica, if it has one: the writes it makes, such as the search log, go to the primary).
+    keeps the settings to this transaction, on the server it reads from (a request's replica, if
+    it has one: the writes it makes, such as the search log, go to the primary).
 
     The bitmaps of those matches get SEARCH_WORK_MEM: in PostgreSQL's default 4 MB, the bitmap
     of a word in half of 1,000,000 articles is lossy (whole pages, not rows), and every article
@@ -487,32 +506,25 @@ def prefer_index_scans(view):
     cores: a common word's uncounted facets 3.1 to 3.6 s with two workers, 2.8 to 3.2 s without;
     an alias search's page 12 ms with them, 6.5 ms without.
 
-    A GET (or HEAD) that starts the transaction makes it REPEATABLE READ: the page's statements
-    (its counts, its hits, their people and headlines) then all see the archive as it was when the
+    With ``one_snapshot``, a transaction it starts is REPEATABLE READ: its statements (a page's
+    counts, its hits, their people and headlines) then all see the archive as it was when the
     first of them ran, and its published state is read once (``caching.one_published_state``)
     rather than for each cached value, three times a search. Under READ COMMITTED each saw the
     state of its own moment: a publication between the counts and the page showed a page the
-    counts did not count. A request that may write (a POST) stays READ COMMITTED.
+    counts did not count. Counts are kept by segment only within one snapshot (``by_segment``).
     """
     from articles.caching import one_published_state  # it reads the database through this module
 
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        reads = read_connection()
-        one_snapshot = not reads.in_atomic_block and request.method in ("GET", "HEAD")
-        with transaction.atomic(using=reads.alias), one_published_state() if one_snapshot else nullcontext():
-            with reads.cursor() as cursor:
-                cursor.execute(
-                    ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " if one_snapshot else "")
-                    + f"SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '{SEARCH_WORK_MEM}';"
-                    " SET LOCAL max_parallel_workers_per_gather = 0"
-                )
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            return response
-
-    return wrapped
+    reads = read_connection()
+    one_snapshot = one_snapshot and not reads.in_atomic_block
+    with transaction.atomic(using=reads.alias), one_published_state() if one_snapshot else nullcontext():
+        with reads.cursor() as cursor:
+            cursor.execute(
+                ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " if one_snapshot else "")
+                + f"SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '{SEARCH_WORK_MEM}';"
+                " SET LOCAL max_parallel_workers_per_gather = 0"
+            )
+        yield
 
 
 def _any_of(operands: list[str]) -> str:

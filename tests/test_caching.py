@@ -2,10 +2,13 @@
 
 import datetime
 import re
+import time
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache.backends import base as cache_base
+from django.core.cache.backends import filebased
 from django.db import connection, transaction
 from django.http import HttpResponse, QueryDict
 from django.test import RequestFactory, override_settings
@@ -789,6 +792,68 @@ def test_when_the_whole_blocks_values_are_lost_all_are_counted_again():
     assert len(blocks_keys) == 2
     caching.cache.delete_many(blocks_keys)
     assert counted_after(lambda: archive["articles"][1, 1].tags.clear(), params) == [[], []]
+
+
+DAY = 24 * 3600
+
+
+class CacheClock:
+    """The time the file cache reads, moved on by hand (``cache_clock``)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def cache_clock():
+    clock = CacheClock()
+    with mock.patch.object(filebased, "time", clock), mock.patch.object(cache_base, "time", clock):
+        yield clock
+
+
+def test_counts_kept_by_segment_outlive_the_cached_pages_while_they_are_read(settings, cache_clock):
+    settings.ARCHIVE_CACHE_SECONDS, settings.ARCHIVE_COUNTS_KEPT_SECONDS = 3600, 7 * DAY
+    archive = segmented_archive()  # two blocks: the older one's values are kept apart
+    params = {"q": "draft", "tag": "buryatia"}
+    counts = counts_in_one_snapshot(params)
+
+    def counted() -> list[list[tuple[int, int]]]:
+        with CaptureQueriesContext(connection) as queries:
+            assert counts_in_one_snapshot(params) == counts
+        return [counted_ranges(statement) for statement in counts_statements([query["sql"] for query in queries])]
+
+    cache_clock.advance(2 * 3600)  # the counts cached for the published state have expired
+    assert counted() == []  # read from those kept by segment, which are then kept as long again
+    cache_clock.advance(7 * DAY - 3600)  # a week after they were counted, but not after they were read
+    assert counted() == []
+    # A change to the older block: its values, kept apart and read by no one since they were written
+    # but kept as long as the counts naming them, are read; only that block is counted again.
+    archive["articles"][1, 1].tags.clear()
+    with override_settings(ARCHIVE_CACHE_SECONDS=0):
+        counts = counts_in_one_snapshot(params)
+    assert counted() == [[ids_of(0, 1)], [ids_of(0, 1)]]
+    cache_clock.advance(6 * DAY)
+    assert counted() == []
+    # A change to the newest block, days later: the counts naming the older block's values are
+    # written again, and those values kept as long, though they are neither read nor written.
+    archive["articles"][35, 1].tags.clear()
+    with override_settings(ARCHIVE_CACHE_SECONDS=0):
+        counts = counts_in_one_snapshot(params)
+    cache_clock.advance(6 * DAY)
+    assert counted() == [[ids_of(35, 35)], [ids_of(35, 35)]]
+    archive["articles"][1, 2].tags.clear()
+    with override_settings(ARCHIVE_CACHE_SECONDS=0):
+        counts = counts_in_one_snapshot(params)
+    cache_clock.advance(2 * DAY)
+    assert counted() == [[ids_of(0, 1)], [ids_of(0, 1)]]
+    cache_clock.advance(7 * DAY + 1)  # read by no one for longer than that: counted anew
+    assert counted() == [[], []]
 
 
 def test_when_half_the_segments_or_more_changed_all_are_counted_at_once():

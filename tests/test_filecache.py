@@ -75,3 +75,28 @@ def test_the_cache_stays_within_its_bound_and_keeps_the_newest(small_cache, tmp_
         assert entries(tmp_path) < SMALL_CACHE_ENTRIES + CULL_CHECK_EVERY
     assert entries(tmp_path) >= SMALL_CACHE_ENTRIES * 2 // 3  # a third removed at a time, not all
     assert small_cache.get(f"key-{writes - 1}") == writes - 1
+
+
+def test_a_touch_moves_the_expiry_time_and_leaves_the_value_as_it_was_written(small_cache, tmp_path):
+    value = b"counts" * STORED_ABOVE
+    small_cache.set("counts", value, timeout=1)
+    (stored,) = tmp_path.glob("*.djcache")
+    written = stored.read_bytes()
+    with mock.patch.object(small_cache, "_write_content", wraps=small_cache._write_content) as write:
+        assert small_cache.touch("counts", timeout=60)
+    write.assert_not_called()  # the value is not written again
+    touched = stored.read_bytes()
+    header = len(pickle.dumps(0.0, small_cache.pickle_protocol))
+    assert touched[header:] == written[header:]
+    assert pickle.loads(touched[:header]) > pickle.loads(written[:header]) + 50
+    time.sleep(1.1)
+    assert small_cache.get("counts") == value
+    assert not small_cache.touch("missing", timeout=60)
+
+
+def test_a_value_kept_forever_is_touched_as_django_does(small_cache):
+    small_cache.set("kept", "for ever", timeout=None)  # no expiry time: a shorter header
+    assert small_cache.touch("kept", timeout=60) and small_cache.get("kept") == "for ever"
+    small_cache.set("brief", "gone soon", timeout=1)
+    time.sleep(1.1)
+    assert not small_cache.touch("brief", timeout=60) and small_cache.get("brief") is None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from argparse import ArgumentTypeError
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from articles.corpus import ArticleRow, Corpus
+from articles.management.arguments import positive_int
 from articles.models import Article, Claim, ClaimReport, Person, PersonAlias, Source, Tag
 from articles.services import SLUG_BASE_MAX_LENGTH, SLUG_DIGEST_LENGTH, near_duplicates_refresh, vocabulary_refresh
 
@@ -71,13 +71,6 @@ WRITTEN_MODELS = (
     Article.tags.through,
     ClaimReport,
 )
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ArgumentTypeError("must be at least 1")
-    return value
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -1,25 +1,18 @@
 """``manage.py import_articles PATH…``: load .txt and .jsonl files into the archive."""
 
 import time
-from argparse import ArgumentTypeError
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from articles.importing import ImportFailure
+from articles.management.arguments import positive_int
 from articles.models import ArticleStatus
 from articles.services import ImportResult, articles_import
 
 # Long imports say how far they are at most this often (on stderr).
 PROGRESS_INTERVAL_SECONDS = 2.0
 QUIET = 0
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ArgumentTypeError("must be at least 1")
-    return value
 
 
 def plural(count: int, word: str) -> str:
