@@ -595,8 +595,26 @@ def search_section(search: dict, settings: dict) -> list[str]:
     if uncached:
         header += ["relevance, nothing cached (p50 / p95)", "newest, nothing cached (p50 / p95)"]
     lines += table([*header, "textbook", "textbook ÷ page p95"], rows)
+    lines += kept_ahead_section(search.get("kept_ahead"))
     lines += ["", *breakdown_section(search)]
     return lines
+
+
+def kept_ahead_section(kept: dict | None) -> list[str]:
+    """What ``keep_search_counts`` cost over the mix, and the pages its readers then got."""
+    if not kept:
+        return []
+    after = kept["after_a_change_s"]
+    pages = kept["pages"]
+    return [
+        "",
+        f"**Counts kept ahead** (`manage.py keep_search_counts`, as cron runs it, over the mix's {kept['searches']} "
+        f"searches, logged by these rounds): {format_number(kept['nothing_kept_s'])} s with nothing kept (after a "
+        f"deploy, every search counted anew); after a change to one article, "
+        f"{' and '.join(format_number(seconds) for seconds in after)} s (what changed, counted again). "
+        "The mix's pages right after it, whose counts it kept, p50 / p95: "
+        f"relevance {ms(pages['relevance'], 'p50', 'p95')} ms, newest {ms(pages['newest'], 'p50', 'p95')} ms.",
+    ]
 
 
 # The parts of a search page's SQL in the order a request runs them (see bench/search.py SQL_PARTS).

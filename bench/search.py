@@ -768,6 +768,43 @@ def search_measure(client, mix: list[BenchQuery], **rounds) -> dict:
     }
 
 
+def kept_ahead_measure(client, mix: list[BenchQuery], *, rounds: int) -> dict:
+    """``manage.py keep_search_counts`` over the mix's searches, as cron runs it, and the pages after it.
+
+    The search rounds logged the mix's searches (the search page logs what readers ask), so the
+    command's most made searches are the mix's. First with nothing kept (after a deploy: every
+    search counted anew), then ``rounds`` times after a change to one article (an editor's save:
+    only what changed is counted), each followed by the mix's pages in both orders, whose readers
+    come after the command and find their counts kept and current.
+    """
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+
+    def kept() -> float:
+        started = time.perf_counter()
+        call_command("keep_search_counts", "--searches", str(len(mix)), verbosity=0)
+        return round(time.perf_counter() - started, 2)
+
+    cache.clear()
+    nothing_kept = kept()
+    after_change: list[float] = []
+    pages: dict[str, list[float]] = {order: [] for order in ORDERS}
+    for _ in range(rounds):
+        with connection.cursor() as cursor:
+            cursor.execute(ARTICLE_REWRITE_SQL)
+        after_change.append(kept())
+        for query in mix:
+            for order in ORDERS:
+                pages[order].append(timed_get(client, query.path(order)))
+    return {
+        "searches": len(mix),
+        "nothing_kept_s": nothing_kept,
+        "after_a_change_s": after_change,
+        "pages": {order: report.summary(series) for order, series in pages.items()},
+    }
+
+
 def search_explain(client, mix: list[BenchQuery], queries: list[dict]) -> None:
     """Add each query's SQL breakdown (one captured request per order) and its main plans to ``queries``.
 
@@ -1038,6 +1075,15 @@ def run_size(options: argparse.Namespace) -> dict:
         )
     with phase(result, "explain", "SQL breakdown and plans"):
         search_explain(client, mix, result["search"]["queries"])
+    with phase(result, "kept", "counts kept ahead: keep_search_counts over the mix, then its pages"):
+        result["search"]["kept_ahead"] = kept_ahead = kept_ahead_measure(
+            client, mix, rounds=max(options.uncached_repeat, 1)
+        )
+        log(
+            f"   {kept_ahead['nothing_kept_s']} s with nothing kept, {max(kept_ahead['after_a_change_s'])} s at most "
+            f"after a change; pages after it p95 relevance {kept_ahead['pages']['relevance']['p95']} ms, "
+            f"newest {kept_ahead['pages']['newest']['p95']} ms"
+        )
     if "pages" not in options.skip:
         with phase(result, "pages", f"other pages ({options.page_requests} requests, home {options.home_requests})"):
             result["pages"] = pages_measure(

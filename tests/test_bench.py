@@ -9,6 +9,8 @@ import random
 import statistics
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import caching, filters
 from articles import search as article_search
@@ -246,6 +248,40 @@ def test_facet_links_are_timed_as_followed_from_their_search(client, monkeypatch
         "/search/?q=migrants&sort=relevance&tag=borders",
     ]
     assert figures["facet link after its search"]["n"] == 3
+
+
+@pytest.mark.django_db
+def test_counts_are_kept_ahead_for_the_mix_and_its_pages_timed_after_a_change(client, monkeypatch):
+    for n in range(3):
+        ArticleFactory(title=f"Migrants at the border, day {n}", source=SourceFactory(slug=f"source-{n}"))
+    queries = [
+        search.BenchQuery("rare word", "migrants", (("q", "migrants"),)),
+        search.BenchQuery("filtered", "border (source: source-1)", (("q", "border"), ("source", "source-1"))),
+    ]
+    for query in queries:  # the search rounds log the mix's searches, in both orders
+        for order in search.ORDERS:
+            assert client.get(query.path(order)).status_code == 200
+    client.get("/search/?q=once")  # made less often than the mix's: not kept
+    counted, timed_get = [], search.timed_get
+
+    def counted_get(client, path):
+        with CaptureQueriesContext(connection) as statements:
+            elapsed = timed_get(client, path)
+        counted.append(sum(query["sql"].startswith("WITH results") for query in statements))
+        return elapsed
+
+    monkeypatch.setattr(search, "timed_get", counted_get)
+    version = caching.public_version()
+
+    kept = search.kept_ahead_measure(client, queries, rounds=2)
+
+    assert caching.public_version() != version  # each round changed an article first
+    assert kept["searches"] == 2 and kept["nothing_kept_s"] >= 0 and len(kept["after_a_change_s"]) == 2
+    assert {order: figures["n"] for order, figures in kept["pages"].items()} == {"relevance": 4, "newest": 4}
+    assert counted == [0] * 8  # every page found its counts kept and current
+    text = "\n".join(report.kept_ahead_section(kept))
+    assert "over the mix's 2 searches" in text and "after a change to one article" in text
+    assert report.kept_ahead_section(None) == []
 
 
 @pytest.mark.django_db
